@@ -1,0 +1,62 @@
+"""geoplatform.app: the composition root, ``create_app(settings)``.
+
+Nothing is built at import time: the store is opened, pygeoapi's configuration
+generated from the layer registry and pygeoapi mounted only when the factory runs.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.responses import Response
+
+from geoplatform import __version__
+from geoplatform.catalog import LayerCatalog, load_catalog
+from geoplatform.errors import GeoPlatformError
+from geoplatform.ogcapi.config import build_pygeoapi_config, write_generated
+from geoplatform.ogcapi.mount import load_pygeoapi
+from geoplatform.ogcapi.runtime import register_store
+from geoplatform.settings import Settings
+from geoplatform.store import FeatureStore, open_store
+from geoplatform.web.edge import EdgeMiddleware
+from geoplatform.web.problems import handle_geoplatform_error, handle_unexpected
+
+
+def open_catalog_and_store(settings: Settings) -> tuple[LayerCatalog, FeatureStore]:
+    """Load the layer registry (fails on a bad file) and open the store with every table."""
+    catalog = load_catalog(settings.layers_dir)
+    store = open_store(settings.store, catalog)
+    store.ensure_layers(list(catalog))
+    return catalog, store
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the ASGI application: our routes first, pygeoapi mounted at the root."""
+    catalog, store = open_catalog_and_store(settings)
+    store_key = str(settings.store.gpkg_path)
+    register_store(store_key, store)
+    config = build_pygeoapi_config(settings, catalog, store, store_key)
+    config_path, openapi_path = write_generated(config, settings.generated_dir)
+    pygeoapi_app = load_pygeoapi(config_path, openapi_path)
+
+    app = FastAPI(
+        title="geoplatform",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.catalog = catalog
+    app.state.store = store
+    app.add_exception_handler(GeoPlatformError, handle_geoplatform_error)
+    app.add_exception_handler(Exception, handle_unexpected)
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> Response:
+        """Liveness: the process answers and the store can be read."""
+        store.count(next(iter(catalog)).id)
+        return Response('{"status":"ok"}', media_type="application/json")
+
+    app.mount("/", pygeoapi_app)
+    app.add_middleware(EdgeMiddleware, catalog=catalog)
+    return app

@@ -1,0 +1,14 @@
+"""geoplatform.catalog: the layer registry."""
+
+from geoplatform.catalog.loader import LayerCatalog, load_catalog, load_layer_file
+from geoplatform.catalog.models import Access, Attribute, AttributeType, LayerDefinition
+
+__all__ = [
+    "Access",
+    "Attribute",
+    "AttributeType",
+    "LayerCatalog",
+    "LayerDefinition",
+    "load_catalog",
+    "load_layer_file",
+]

@@ -1,0 +1,141 @@
+"""geoplatform.catalog.models: typed, frozen layer definitions read from layers/*.yml."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+class Frozen(BaseModel):
+    """Base: immutable and strict about unknown keys, so typos fail loudly."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LocalizedText(Frozen):
+    """A text in Chinese and English."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def pick(self, lang: str) -> str:
+        """Return the text for ``lang`` ("zh..." gives Chinese, anything else English)."""
+        return self.zh if lang.lower().startswith("zh") else self.en
+
+
+class Access(StrEnum):
+    """Who may see a layer: only public layers are served without credentials."""
+
+    public = "public"
+    internal = "internal"
+    restricted = "restricted"
+
+
+class AttributeType(StrEnum):
+    """Attribute types, each with one storage type in every backend."""
+
+    string = "string"
+    integer = "integer"
+    number = "number"
+    boolean = "boolean"
+    date = "date"
+    datetime = "datetime"
+
+
+class Attribute(Frozen):
+    """One attribute column of a layer."""
+
+    name: str = Field(pattern=IDENTIFIER_PATTERN)
+    type: AttributeType
+    title: LocalizedText | None = None
+    required: bool = False
+    max_length: int | None = Field(default=None, ge=1)
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None
+
+
+class Department(Frozen):
+    """The department that owns (and alone may edit) a layer."""
+
+    code: str = Field(pattern=r"^[0-9A-Z]{18}$")
+    name: LocalizedText
+
+
+class Provenance(Frozen):
+    """Where the data comes from, and whether it is synthetic."""
+
+    synthetic: bool
+    source: LocalizedText
+
+
+GeometryType = Literal[
+    "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"
+]
+
+
+class LayerDefinition(Frozen):
+    """One published layer: the single source for store schema and OGC metadata."""
+
+    id: str = Field(pattern=IDENTIFIER_PATTERN)
+    title: LocalizedText
+    description: LocalizedText
+    geometry_type: GeometryType
+    storage_crs: Literal["EPSG:4490"] = "EPSG:4490"
+    attributes: tuple[Attribute, ...] = Field(min_length=1)
+    temporal_property: str | None = None
+    h3_resolutions: tuple[int, ...] = ()
+    access: Access
+    owner: Department
+    editable: bool = False
+    keywords: tuple[str, ...] = ()
+    licence: str = Field(min_length=1)
+    provenance: Provenance
+    title_property: str | None = None
+
+    @field_validator("h3_resolutions")
+    @classmethod
+    def _check_resolutions(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(r < 0 or r > 15 for r in value):
+            raise ValueError("H3 resolutions are integers from 0 to 15")
+        if len(set(value)) != len(value):
+            raise ValueError("H3 resolutions must not repeat")
+        return tuple(sorted(value))
+
+    @model_validator(mode="after")
+    def _check_references(self) -> LayerDefinition:
+        names = [a.name for a in self.attributes]
+        if len(set(names)) != len(names):
+            raise ValueError("attribute names must be unique")
+        reserved = {"fid", "geom", "id"} & set(names)
+        if reserved:
+            raise ValueError(f"attribute names {sorted(reserved)} are reserved")
+        for field_name in ("temporal_property", "title_property"):
+            ref = getattr(self, field_name)
+            if ref is not None and ref not in names:
+                raise ValueError(f"{field_name} '{ref}' is not an attribute")
+        if self.temporal_property is not None:
+            kind = self.attribute(self.temporal_property).type
+            if kind not in (AttributeType.date, AttributeType.datetime):
+                raise ValueError("temporal_property must be a date or datetime")
+        return self
+
+    def attribute(self, name: str) -> Attribute:
+        """Return the attribute called ``name`` (KeyError when absent)."""
+        for attribute in self.attributes:
+            if attribute.name == name:
+                return attribute
+        raise KeyError(name)
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        """Names of all attributes, in declaration order."""
+        return tuple(a.name for a in self.attributes)
+
+    @property
+    def is_public(self) -> bool:
+        """True when anyone may read the layer."""
+        return self.access is Access.public

@@ -1,0 +1,119 @@
+"""geoplatform.cli: the ``geoplatform`` command (serve, demo, import, layers)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from geoplatform.errors import GeoPlatformError
+from geoplatform.settings import Settings
+
+
+def _settings(**overrides: object) -> Settings:
+    settings = Settings()
+    server = settings.server.model_copy(
+        update={k: v for k, v in overrides.items() if v is not None}
+    )
+    return settings.model_copy(update={"server": server})
+
+
+def _progress(label: str):  # type: ignore[no-untyped-def]
+    """Print ``label: done/total`` on one line, for long writes."""
+
+    def report(done: int, total: int) -> None:
+        click.echo(f"\r{label}: {done}/{total}", nl=done >= total, err=True)
+
+    return report
+
+
+@click.group()
+def cli() -> None:
+    """geoplatform: the city's spatial base database over OGC API."""
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the OGC API; builds the demo city first when the store does not exist."""
+    import uvicorn
+
+    from geoplatform.app import create_app
+
+    settings = _settings(host=host, port=port)
+    if not settings.store.gpkg_path.exists():
+        click.echo(f"no store at {settings.store.gpkg_path}: building the demo city", err=True)
+        _build_demo(settings)
+    started = time.perf_counter()
+    app = create_app(settings)
+    click.echo(
+        f"ready in {time.perf_counter() - started:.1f} s: {settings.server.base_url()}/",
+        err=True,
+    )
+    uvicorn.run(app, host=settings.server.host, port=settings.server.port, log_level="warning")
+
+
+def _build_demo(settings: Settings) -> None:
+    from geoplatform.app import open_catalog_and_store
+    from geoplatform.demo.build import build_demo_city
+
+    started = time.perf_counter()
+    target = settings.store.gpkg_path
+    partial = target.with_name(target.name + ".building")
+    for leftover in target.parent.glob(partial.name + "*"):
+        leftover.unlink()
+    building = settings.model_copy(
+        update={"store": settings.store.model_copy(update={"gpkg_path": partial})}
+    )
+    _, store = open_catalog_and_store(building)
+    with store:
+        counts = build_demo_city(store, lambda message: click.echo(message, err=True))
+    partial.rename(target)
+    elapsed = time.perf_counter() - started
+    for layer_id, count in counts.items():
+        click.echo(f"  {layer_id:<16} {count:>8}", err=True)
+    click.echo(f"demo city built in {elapsed:.1f} s: {target}", err=True)
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Rebuild even if the store exists.")
+def demo(force: bool) -> None:
+    """Build the deterministic Nantong demo city into the configured store."""
+    settings = _settings()
+    if settings.store.gpkg_path.exists() and not force:
+        raise click.ClickException(f"{settings.store.gpkg_path} exists (use --force)")
+    if force:
+        for path in settings.store.gpkg_path.parent.glob(settings.store.gpkg_path.name + "*"):
+            path.unlink()
+    _build_demo(settings)
+
+
+@cli.command(name="layers")
+def list_layers() -> None:
+    """Validate layers/*.yml and list the layers with their feature counts."""
+    from geoplatform.app import open_catalog_and_store
+
+    _, store = open_catalog_and_store(_settings())
+    with store:
+        for layer in store.catalog:
+            click.echo(f"{layer.id:<16} {layer.access:<10} {store.count(layer.id):>8}")
+
+
+def main() -> None:
+    """Entry point that turns our errors into one line and exit code 2."""
+    try:
+        cli(standalone_mode=False)
+    except GeoPlatformError as error:
+        click.echo(f"error: {error.description}", err=True)
+        sys.exit(2)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""geoplatform.ogcapi: pygeoapi configuration, provider and mounting."""

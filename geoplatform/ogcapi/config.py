@@ -1,0 +1,97 @@
+"""geoplatform.ogcapi.config: generate pygeoapi's configuration from the layer registry.
+
+The generated file is a build artifact: nobody edits it. Only public layers are
+published; internal and restricted layers never appear on any route.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from geoplatform import crs
+from geoplatform.catalog import LayerCatalog, LayerDefinition
+from geoplatform.settings import Settings
+from geoplatform.store.base import FeatureStore
+
+PROVIDER = "geoplatform.ogcapi.provider.StoreFeatureProvider"
+BASE_FILE = "pygeoapi.base.yml"
+NANTONG_BBOX = [120.2, 31.6, 122.0, 32.8]
+
+
+def _resource(layer: LayerDefinition, store: FeatureStore, store_key: str) -> dict[str, Any]:
+    extent = store.extent(layer.id)
+    extents: dict[str, Any] = {
+        "spatial": {"bbox": list(extent.bbox or NANTONG_BBOX), "crs": crs.CRS84}
+    }
+    if layer.temporal_property and extent.interval is not None:
+        extents["temporal"] = {
+            "begin": extent.interval.start,
+            "end": extent.interval.end,
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+        }
+    keywords = list(layer.keywords)
+    if layer.provenance.synthetic:
+        keywords.append("synthetic")
+    return {
+        "type": "collection",
+        "title": {"zh": layer.title.zh, "en": layer.title.en},
+        "description": {"zh": layer.description.zh, "en": layer.description.en},
+        "keywords": keywords,
+        "links": [],
+        "extents": extents,
+        "providers": [
+            {
+                "type": "feature",
+                "name": PROVIDER,
+                "data": store_key,
+                "layer": layer.id,
+                "id_field": "id",
+                "title_field": layer.title_property,
+                "time_field": layer.temporal_property,
+                "storage_crs": crs.storage_crs_uri(),
+                "crs": crs.published_crs_uris(),
+                "editable": False,
+            }
+        ],
+    }
+
+
+def build_pygeoapi_config(
+    settings: Settings, catalog: LayerCatalog, store: FeatureStore, store_key: str
+) -> dict[str, Any]:
+    """Return pygeoapi's configuration: the base file plus one resource per public layer."""
+    base_path = settings.config_dir / BASE_FILE
+    config: dict[str, Any] = copy.deepcopy(yaml.safe_load(base_path.read_text(encoding="utf-8")))
+    server = config.setdefault("server", {})
+    server["bind"] = {"host": settings.server.host, "port": settings.server.port}
+    server["url"] = settings.server.base_url()
+    server["limits"] = {
+        "default_items": settings.page_limit_default,
+        "max_items": settings.page_limit_max,
+        "on_exceed": "throttle",
+    }
+    config["resources"] = {
+        layer.id: _resource(layer, store, store_key) for layer in catalog.public()
+    }
+    return config
+
+
+def write_generated(config: dict[str, Any], directory: Path) -> tuple[Path, Path]:
+    """Write the pygeoapi configuration and its OpenAPI document; return both paths."""
+    from pygeoapi.openapi import get_oas
+
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / "pygeoapi.yml"
+    openapi_path = directory / "openapi.yml"
+    config_path.write_text(
+        yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    openapi = get_oas(config)
+    openapi_path.write_text(
+        yaml.safe_dump(openapi, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return config_path, openapi_path

@@ -1,0 +1,53 @@
+"""geoplatform.settings: one typed settings tree read from GEOPLATFORM_* variables.
+
+Read only by the composition roots (``app.create_app`` and ``cli``); everything else
+receives the settings, or the part it needs, as an argument.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class StoreSettings(BaseModel):
+    """Where the features live."""
+
+    backend: Literal["gpkg"] = "gpkg"
+    gpkg_path: Path = PROJECT_ROOT / "var" / "nantong.gpkg"
+
+
+class ServerSettings(BaseModel):
+    """How the server is reached."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = None
+    """Absolute base URL clients see; defaults to http://host:port."""
+
+    def base_url(self) -> str:
+        """Return the absolute base URL used in every link."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+
+class Settings(BaseSettings):
+    """Root of the settings tree (environment prefix ``GEOPLATFORM_``, nesting ``__``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GEOPLATFORM_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    layers_dir: Path = PROJECT_ROOT / "layers"
+    config_dir: Path = PROJECT_ROOT / "config"
+    generated_dir: Path = PROJECT_ROOT / "config" / "generated"
+    store: StoreSettings = StoreSettings()
+    server: ServerSettings = ServerSettings()
+    page_limit_default: int = Field(default=100, ge=1)
+    page_limit_max: int = Field(default=10000, ge=1)

@@ -1,0 +1,36 @@
+"""geoplatform.store: the feature store contract and its backends."""
+
+from __future__ import annotations
+
+from geoplatform.catalog import LayerCatalog
+from geoplatform.settings import StoreSettings
+from geoplatform.store.base import (
+    FeaturePage,
+    FeatureQuery,
+    FeatureRecord,
+    FeatureStore,
+    LayerExtent,
+    SortKey,
+    TimeInterval,
+    WriteReport,
+)
+
+
+def open_store(settings: StoreSettings, catalog: LayerCatalog) -> FeatureStore:
+    """Open the configured backend (only GeoPackage today)."""
+    from geoplatform.store.gpkg import GeoPackageStore
+
+    return GeoPackageStore(settings.gpkg_path, catalog)
+
+
+__all__ = [
+    "FeaturePage",
+    "FeatureQuery",
+    "FeatureRecord",
+    "FeatureStore",
+    "LayerExtent",
+    "SortKey",
+    "TimeInterval",
+    "WriteReport",
+    "open_store",
+]

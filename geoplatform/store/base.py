@@ -1,0 +1,143 @@
+"""geoplatform.store.base: the one contract every store backend implements.
+
+Geometries cross this boundary as shapely objects in canonical storage
+coordinates: CGCS2000 longitude/latitude (x = lon). Filters arrive as a
+pygeofilter AST and are compiled by each backend into SQL with bound values.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+from pygeofilter.ast import Node
+from shapely.geometry.base import BaseGeometry
+
+from geoplatform.catalog import LayerCatalog, LayerDefinition
+
+BBox = tuple[float, float, float, float]
+Progress = Callable[[int, int], None]
+"""Called with (rows done, rows total) while a long write runs."""
+
+
+@dataclass(frozen=True)
+class TimeInterval:
+    """A closed interval of ISO-8601 UTC instants; None is an open end."""
+
+    start: str | None
+    end: str | None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One ``sortby`` term."""
+
+    name: str
+    ascending: bool = True
+
+
+@dataclass(frozen=True)
+class FeatureQuery:
+    """Everything a page of features can be selected by."""
+
+    bbox: BBox | None = None
+    interval: TimeInterval | None = None
+    filter: Node | None = None
+    equals: tuple[tuple[str, Any], ...] = ()
+    sortby: tuple[SortKey, ...] = ()
+    offset: int = 0
+    limit: int = 100
+    after_fid: int | None = None
+    properties: tuple[str, ...] | None = None
+    with_geometry: bool = True
+    with_count: bool = True
+
+    @property
+    def is_unfiltered(self) -> bool:
+        """True when the query selects the whole layer."""
+        return (
+            self.bbox is None and self.interval is None and self.filter is None and not self.equals
+        )
+
+
+@dataclass
+class FeatureRecord:
+    """One feature: its store id, geometry and typed properties."""
+
+    fid: int
+    geometry: BaseGeometry | None
+    properties: dict[str, Any]
+
+
+@dataclass
+class FeaturePage:
+    """A page of features and, when asked, how many match in all."""
+
+    features: list[FeatureRecord]
+    number_matched: int | None = None
+
+
+@dataclass(frozen=True)
+class LayerExtent:
+    """Spatial (lon/lat) and temporal extent of a layer's data."""
+
+    bbox: BBox | None
+    interval: TimeInterval | None
+
+
+@dataclass
+class WriteReport:
+    """What a bulk write did."""
+
+    layer_id: str
+    written: int
+    warnings: list[str] = field(default_factory=list)
+
+
+class FeatureStore(abc.ABC):
+    """Contract of a feature store; backends are context managers that own connections."""
+
+    catalog: LayerCatalog
+
+    @abc.abstractmethod
+    def ensure_layers(self, layers: Sequence[LayerDefinition]) -> None:
+        """Create missing layer tables (idempotent; never drops data)."""
+
+    @abc.abstractmethod
+    def exists(self, layer_id: str) -> bool:
+        """True when the layer's table exists in the store."""
+
+    @abc.abstractmethod
+    def count(self, layer_id: str) -> int:
+        """Exact number of features, kept on write so it costs nothing to read."""
+
+    @abc.abstractmethod
+    def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
+        """One page of features in (sortby, fid) order."""
+
+    @abc.abstractmethod
+    def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
+        """One feature by id, or None."""
+
+    @abc.abstractmethod
+    def extent(self, layer_id: str) -> LayerExtent:
+        """Extent of the layer as last written."""
+
+    @abc.abstractmethod
+    def replace_all(
+        self, layer_id: str, frame: gpd.GeoDataFrame, progress: Progress | None = None
+    ) -> WriteReport:
+        """Atomically replace every feature of a layer; on failure nothing changes."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release every connection."""
+
+    def __enter__(self) -> FeatureStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

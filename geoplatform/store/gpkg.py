@@ -1,0 +1,426 @@
+"""geoplatform.store.gpkg: the embedded default store, one GeoPackage file.
+
+Durability and concurrency follow SQLite's rules for a server: WAL journal,
+``synchronous=FULL`` (a committed write survives power loss), ``BEGIN IMMEDIATE``
+for every write (a deferred read-then-write upgrade fails at once under
+contention), one writer at a time in this process, readers never blocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplatform.catalog import AttributeType, LayerCatalog, LayerDefinition
+from geoplatform.errors import SchemaViolation, StoreUnavailable
+from geoplatform.store import gpkg_format
+from geoplatform.store.base import (
+    FeaturePage,
+    FeatureQuery,
+    FeatureRecord,
+    FeatureStore,
+    LayerExtent,
+    Progress,
+    TimeInterval,
+    WriteReport,
+)
+from geoplatform.store.gpkg_format import quote
+from geoplatform.store.sql_filter import Dialect, FilterCompiler
+
+SCHEMA_VERSION = "1"
+CHUNK_ROWS = 5000
+
+
+_PREDICATES = {
+    "intersects": shapely.intersects,
+    "disjoint": shapely.disjoint,
+    "contains": shapely.contains,
+    "within": shapely.within,
+    "touches": shapely.touches,
+    "crosses": shapely.crosses,
+    "overlaps": shapely.overlaps,
+    "equals": shapely.equals,
+}
+
+
+@lru_cache(maxsize=256)
+def _literal(wkb: bytes) -> Any:
+    geometry = shapely.from_wkb(wkb)
+    shapely.prepare(geometry)
+    return geometry
+
+
+def _spatial_predicate(name: str, blob: bytes | None, wkb: bytes) -> int | None:
+    """SQL function gp_spatial(name, geom, literal_wkb): ``name(geom, literal)`` by GEOS."""
+    if blob is None:
+        return None
+    geometry = gpkg_format.decode([blob])[0]
+    return int(_PREDICATES[name](geometry, _literal(wkb)))
+
+
+def _intersects_box(blob: bytes | None, minx: float, miny: float, maxx: float, maxy: float) -> int:
+    if blob is None:
+        return 0
+    geometry = gpkg_format.decode([blob])[0]
+    return int(shapely.intersects(geometry, shapely.box(minx, miny, maxx, maxy)))
+
+
+def _is_transient(error: sqlite3.OperationalError) -> bool:
+    """Locked, busy, read-only or full: the client may retry; anything else is a bug."""
+    message = str(error).lower()
+    return any(word in message for word in ("locked", "busy", "readonly", "disk", "full"))
+
+
+SQLITE_DIALECT = Dialect(
+    placeholder="?",
+    quote=quote,
+    spatial=lambda name, column, marker: f"gp_spatial('{name}', {quote(column)}, {marker})",
+    geometry_param=shapely.to_wkb,
+)
+
+
+def _to_storage_value(value: Any, kind: AttributeType) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if kind is AttributeType.datetime:
+        stamp = pd.Timestamp(value)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        return stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    if kind is AttributeType.date:
+        return pd.Timestamp(value).date().isoformat()
+    if kind is AttributeType.boolean:
+        return int(bool(value))
+    if kind is AttributeType.integer:
+        return int(value)
+    if kind is AttributeType.number:
+        return float(value)
+    return str(value)
+
+
+class GeoPackageStore(FeatureStore):
+    """FeatureStore over one GeoPackage file."""
+
+    def __init__(self, path: Path, catalog: LayerCatalog) -> None:
+        self.path = Path(path)
+        self.catalog = catalog
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._writing() as connection:
+            gpkg_format.create_core_tables(connection)
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS gp_meta (key TEXT PRIMARY KEY, value TEXT)"
+            )
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS gp_layer_stats (layer_id TEXT PRIMARY KEY, "
+                "feature_count INTEGER NOT NULL, min_x REAL, min_y REAL, max_x REAL, "
+                "max_y REAL, t_min TEXT, t_max TEXT)"
+            )
+            connection.execute(
+                "INSERT OR IGNORE INTO gp_meta VALUES ('schema_version', ?)",
+                (SCHEMA_VERSION,),
+            )
+        version = (
+            self._read()
+            .execute("SELECT value FROM gp_meta WHERE key = 'schema_version'")
+            .fetchone()[0]
+        )
+        if version != SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"store schema version {version} differs from {SCHEMA_VERSION}: migrate first"
+            )
+
+    # -- connections -----------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(
+                self.path, autocommit=True, check_same_thread=False, timeout=5.0
+            )
+        except sqlite3.Error as exc:
+            raise StoreUnavailable("the store cannot be opened") from exc
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("PRAGMA busy_timeout = 5000")
+        gpkg_format.register_functions(connection)
+        connection.create_function("gp_spatial", 3, _spatial_predicate, deterministic=True)
+        connection.create_function("gp_intersects_box", 5, _intersects_box, deterministic=True)
+        with self._guard:
+            self._connections.append(connection)
+        return connection
+
+    def _read(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._open()
+        return connection
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+        with self._write_lock:
+            connection = self._open()
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if not _is_transient(exc):
+                    raise
+                raise StoreUnavailable("the store is busy or read-only, try again") from exc
+            finally:
+                connection.close()
+                with self._guard:
+                    self._connections.remove(connection)
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._guard:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # -- schema ----------------------------------------------------------------
+
+    def exists(self, layer_id: str) -> bool:
+        """True when the layer is registered in gpkg_contents."""
+        self.catalog.get(layer_id)
+        row = (
+            self._read()
+            .execute("SELECT 1 FROM gpkg_contents WHERE table_name = ?", (layer_id,))
+            .fetchone()
+        )
+        return row is not None
+
+    def ensure_layers(self, layers: Sequence[LayerDefinition]) -> None:
+        """Create the tables of layers not yet in the file (one transaction)."""
+        missing = [layer for layer in layers if not self.exists(layer.id)]
+        if not missing:
+            return
+        with self._writing() as connection:
+            for layer in missing:
+                gpkg_format.create_layer_table(connection, layer)
+                connection.execute(
+                    "INSERT OR REPLACE INTO gp_layer_stats (layer_id, feature_count) VALUES (?, 0)",
+                    (layer.id,),
+                )
+
+    # -- reads -----------------------------------------------------------------
+
+    def count(self, layer_id: str) -> int:
+        """Exact feature count, maintained in the same transaction as every write."""
+        self.catalog.get(layer_id)
+        row = (
+            self._read()
+            .execute("SELECT feature_count FROM gp_layer_stats WHERE layer_id = ?", (layer_id,))
+            .fetchone()
+        )
+        return 0 if row is None else int(row[0])
+
+    def extent(self, layer_id: str) -> LayerExtent:
+        """Spatial and temporal extent recorded at the last write."""
+        self.catalog.get(layer_id)
+        row = (
+            self._read()
+            .execute(
+                "SELECT min_x, min_y, max_x, max_y, t_min, t_max FROM gp_layer_stats "
+                "WHERE layer_id = ?",
+                (layer_id,),
+            )
+            .fetchone()
+        )
+        if row is None or row[0] is None:
+            return LayerExtent(None, None)
+        interval = TimeInterval(row[4], row[5]) if row[4] else None
+        return LayerExtent((row[0], row[1], row[2], row[3]), interval)
+
+    def _where(self, layer: LayerDefinition, query: FeatureQuery) -> tuple[list[str], list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if query.bbox is not None:
+            minx, miny, maxx, maxy = query.bbox
+            clauses.append(
+                f"fid IN (SELECT id FROM {quote(f'rtree_{layer.id}_geom')} "
+                "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)"
+            )
+            params += [maxx, minx, maxy, miny]
+            if layer.geometry_type not in ("Point", "MultiPoint"):
+                clauses.append("gp_intersects_box(geom, ?, ?, ?, ?)")
+                params += [minx, miny, maxx, maxy]
+        if query.interval is not None and layer.temporal_property:
+            column = quote(layer.temporal_property)
+            if query.interval.start is not None:
+                clauses.append(f"{column} >= ?")
+                params.append(query.interval.start)
+            if query.interval.end is not None:
+                clauses.append(f"{column} <= ?")
+                params.append(query.interval.end)
+        for name, value in query.equals:
+            kind = layer.attribute(name).type
+            clauses.append(f"{quote(name)} = ?")
+            params.append(_to_storage_value(value, kind))
+        if query.filter is not None:
+            compiled = FilterCompiler(layer, SQLITE_DIALECT).compile(query.filter)
+            clauses.append(compiled.sql)
+            params += compiled.params
+        return clauses, params
+
+    def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
+        """One page in (sortby, fid) order; keyset when ``after_fid`` is given."""
+        layer = self.catalog.get(layer_id)
+        clauses, params = self._where(layer, query)
+        number_matched = None
+        if query.with_count:
+            if query.is_unfiltered:
+                number_matched = self.count(layer_id)
+            else:
+                where = " WHERE " + " AND ".join(clauses) if clauses else ""
+                sql = f"SELECT count(*) FROM {quote(layer.id)}{where}"
+                number_matched = int(self._execute(sql, params).fetchone()[0])
+        page_clauses, page_params = list(clauses), list(params)
+        if query.after_fid is not None:
+            page_clauses.append("fid > ?")
+            page_params.append(query.after_fid)
+        names = (
+            list(query.properties) if query.properties is not None else list(layer.attribute_names)
+        )
+        columns = ["fid", "geom" if query.with_geometry else "NULL"]
+        columns += [quote(n) for n in names]
+        order = [f"{quote(k.name)} {'ASC' if k.ascending else 'DESC'}" for k in query.sortby]
+        where = " WHERE " + " AND ".join(page_clauses) if page_clauses else ""
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {quote(layer.id)}{where} "
+            f"ORDER BY {', '.join([*order, 'fid ASC'])} LIMIT ? OFFSET ?"
+        )
+        offset = 0 if query.after_fid is not None else query.offset
+        rows = self._execute(sql, [*page_params, query.limit, offset]).fetchall()
+        return FeaturePage(self._records(layer, names, rows), number_matched)
+
+    def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
+        """One feature by its id."""
+        layer = self.catalog.get(layer_id)
+        names = list(layer.attribute_names)
+        columns = ", ".join(["fid", "geom", *(quote(n) for n in names)])
+        rows = self._execute(
+            f"SELECT {columns} FROM {quote(layer.id)} WHERE fid = ?", [fid]
+        ).fetchall()
+        records = self._records(layer, names, rows)
+        return records[0] if records else None
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+        try:
+            return self._read().execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if not _is_transient(exc):
+                raise
+            raise StoreUnavailable("the store cannot answer now, try again") from exc
+
+    @staticmethod
+    def _records(
+        layer: LayerDefinition, names: list[str], rows: list[tuple[Any, ...]]
+    ) -> list[FeatureRecord]:
+        if not rows:
+            return []
+        geometries = gpkg_format.decode([row[1] for row in rows])
+        booleans = {n for n in names if layer.attribute(n).type is AttributeType.boolean}
+        records = []
+        for row, geometry in zip(rows, geometries, strict=True):
+            properties = dict(zip(names, row[2:], strict=True))
+            for name in booleans:
+                if properties[name] is not None:
+                    properties[name] = bool(properties[name])
+            records.append(FeatureRecord(int(row[0]), geometry, properties))
+        return records
+
+    # -- writes ----------------------------------------------------------------
+
+    def replace_all(
+        self, layer_id: str, frame: gpd.GeoDataFrame, progress: Progress | None = None
+    ) -> WriteReport:
+        """Replace the layer's rows in one transaction: all land, or none."""
+        layer = self.catalog.get(layer_id)
+        names = [n for n in layer.attribute_names if n in frame.columns]
+        missing = [a.name for a in layer.attributes if a.required and a.name not in frame]
+        if missing:
+            raise SchemaViolation(f"missing required attributes: {', '.join(missing)}")
+        geometries = np.asarray(frame.geometry.values, dtype=object)
+        blobs = gpkg_format.encode(geometries)
+        kinds = [layer.attribute(n).type for n in names]
+        columns = [frame[n].tolist() for n in names]
+        total = len(frame)
+        marks = ", ".join("?" * (len(names) + 1))
+        insert = (
+            f"INSERT INTO {quote(layer.id)} (geom, {', '.join(quote(n) for n in names)}) "
+            f"VALUES ({marks})"
+        )
+        self.ensure_layers([layer])
+        with self._writing() as connection:
+            connection.execute(f"DELETE FROM {quote(layer.id)}")
+            connection.execute("DELETE FROM sqlite_sequence WHERE name = ?", (layer.id,))
+            for start in range(0, total, CHUNK_ROWS):
+                stop = min(start + CHUNK_ROWS, total)
+                rows = [
+                    (
+                        blobs[i],
+                        *(
+                            _to_storage_value(col[i], k)
+                            for col, k in zip(columns, kinds, strict=True)
+                        ),
+                    )
+                    for i in range(start, stop)
+                ]
+                connection.executemany(insert, rows)
+                if progress is not None:
+                    progress(stop, total)
+            self._record_stats(connection, layer, geometries, total)
+        return WriteReport(layer_id, total)
+
+    def _record_stats(
+        self,
+        connection: sqlite3.Connection,
+        layer: LayerDefinition,
+        geometries: np.ndarray,
+        total: int,
+    ) -> None:
+        bounds = shapely.total_bounds(geometries) if total else [None] * 4
+        if total and any(math.isnan(b) for b in bounds):
+            bounds = [None] * 4
+        t_min = t_max = None
+        if layer.temporal_property:
+            t_min, t_max = connection.execute(
+                f"SELECT min({quote(layer.temporal_property)}), "
+                f"max({quote(layer.temporal_property)}) FROM {quote(layer.id)}"
+            ).fetchone()
+        connection.execute(
+            "INSERT OR REPLACE INTO gp_layer_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (layer.id, total, *bounds, t_min, t_max),
+        )
+        connection.execute(
+            "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, "
+            "last_change = ? WHERE table_name = ?",
+            (
+                *bounds,
+                dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                layer.id,
+            ),
+        )

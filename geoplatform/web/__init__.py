@@ -1,0 +1,1 @@
+"""geoplatform.web: the HTTP edge (validation, errors, additions to pygeoapi's routes)."""

@@ -1,0 +1,192 @@
+"""geoplatform.web.edge: strict validation in front of pygeoapi's routes.
+
+pygeoapi parses numbers with ``float()``/``int()`` and would pass NaN, ``1_000``
+or unknown parameters on; this middleware checks every collection request
+against the layer registry and explicit grammars first, and answers in the one
+error format. Collections that are not public do not exist here (same 404).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from geoplatform import crs
+from geoplatform.catalog import LayerCatalog, LayerDefinition
+from geoplatform.errors import GeoPlatformError, InvalidParameter, NotFound, QueryTooComplex
+from geoplatform.ogcapi import params as grammar
+from geoplatform.web.conformance import conformance_document
+from geoplatform.web.problems import from_error, problem
+
+MAX_QUERY_BYTES = 20_000
+MAX_FILTER_BYTES = 16_384
+MAX_FILTER_DEPTH = 32
+_COLLECTION = re.compile(r"^/collections/([^/]+)(/.*)?$")
+_ITEMS = re.compile(r"^/items/?$")
+_ITEM = re.compile(r"^/items/([^/]+)$")
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ITEM_PARAMETERS = frozenset(
+    {
+        "f",
+        "lang",
+        "limit",
+        "offset",
+        "bbox",
+        "bbox-crs",
+        "crs",
+        "datetime",
+        "filter",
+        "filter-lang",
+        "filter-crs",
+        "sortby",
+        "properties",
+        "skipGeometry",
+        "resulttype",
+    }
+)
+_FILTER_LANGS = frozenset({"cql2-text", "cql2-json"})
+_FORMATS = frozenset({"json", "html", "jsonld"})
+
+
+def _single_values(query_string: bytes) -> dict[str, str]:
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    values: dict[str, str] = {}
+    for key, value in pairs:
+        if key in values:
+            raise InvalidParameter(f"{key[:64]}: given more than once", parameter=key[:64])
+        values[key] = value
+    return values
+
+
+def _check_crs(value: str, name: str) -> None:
+    if value not in crs.published_crs_uris():
+        raise InvalidParameter(f"{name}: CRS not offered for this collection", parameter=name)
+
+
+def check_items_query(layer: LayerDefinition, values: dict[str, str]) -> None:
+    """Validate an items request's parameters; raise InvalidParameter on the first fault."""
+    for key, value in values.items():
+        if key not in ITEM_PARAMETERS and key not in layer.attribute_names:
+            raise InvalidParameter(f"unknown query parameter '{key[:64]}'", parameter=key[:64])
+        if key in layer.attribute_names and len(value) > 256:
+            raise InvalidParameter(f"{key}: value too long", parameter=key)
+    if "limit" in values:
+        grammar.parse_uint(values["limit"], "limit", minimum=1)
+    if "offset" in values:
+        grammar.parse_uint(values["offset"], "offset")
+    if "bbox" in values:
+        grammar.parse_bbox(values["bbox"])
+    for name in ("bbox-crs", "crs"):
+        if name in values:
+            _check_crs(values[name], name)
+    if "bbox-crs" in values and "bbox" not in values:
+        raise InvalidParameter("bbox-crs: given without bbox", parameter="bbox-crs")
+    if "datetime" in values:
+        if layer.temporal_property is None:
+            raise InvalidParameter("datetime: this collection has no time", parameter="datetime")
+        grammar.parse_datetime(values["datetime"])
+    if values.get("f", "json") not in _FORMATS:
+        raise InvalidParameter("f: expected json, html or jsonld", parameter="f")
+    if values.get("resulttype", "results") not in ("results", "hits"):
+        raise InvalidParameter("resulttype: expected results or hits", parameter="resulttype")
+    if values.get("skipGeometry", "false") not in ("true", "false"):
+        raise InvalidParameter("skipGeometry: expected true or false", parameter="skipGeometry")
+    _check_filter(values)
+    _check_names(layer, values)
+
+
+def _check_filter(values: dict[str, str]) -> None:
+    if "filter-lang" in values and values["filter-lang"] not in _FILTER_LANGS:
+        raise InvalidParameter(
+            "filter-lang: expected cql2-text or cql2-json", parameter="filter-lang"
+        )
+    if "filter-crs" in values and values["filter-crs"] != crs.CRS84:
+        raise InvalidParameter("filter-crs: only CRS84 is supported", parameter="filter-crs")
+    text = values.get("filter")
+    if text is None:
+        return
+    if len(text.encode()) > MAX_FILTER_BYTES:
+        raise QueryTooComplex(f"filter longer than {MAX_FILTER_BYTES} bytes", parameter="filter")
+    if grammar.nesting_depth(text) > MAX_FILTER_DEPTH:
+        raise QueryTooComplex(f"filter nests deeper than {MAX_FILTER_DEPTH}", parameter="filter")
+    if values.get("filter-lang") == "cql2-json":
+        try:
+            orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raise InvalidParameter("filter: not valid JSON", parameter="filter") from None
+
+
+def _check_names(layer: LayerDefinition, values: dict[str, str]) -> None:
+    names = set(layer.attribute_names)
+    for term in filter(None, values.get("sortby", "").split(",")):
+        if term.lstrip("+-") not in names:
+            raise InvalidParameter("sortby: unknown property", parameter="sortby")
+    for name in filter(None, values.get("properties", "").split(",")):
+        if name not in names:
+            raise InvalidParameter("properties: unknown property", parameter="properties")
+
+
+class EdgeMiddleware:
+    """ASGI middleware: validate, hide what is not public, serve the true conformance."""
+
+    def __init__(self, app: ASGIApp, catalog: LayerCatalog) -> None:
+        self.app = app
+        self.public = {layer.id: layer for layer in catalog.public()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            response = self._intercept(scope)
+        except GeoPlatformError as error:
+            response = from_error(error)
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _intercept(self, scope: Scope) -> Response | None:
+        path: str = scope["path"]
+        query: bytes = scope.get("query_string", b"")
+        if len(query) > MAX_QUERY_BYTES:
+            return problem(414, "URITooLong", "query string too long")
+        if path.rstrip("/") == "/conformance" and scope["method"] in ("GET", "HEAD"):
+            values = _single_values(query)
+            if values.get("f", "json") == "json" and not _wants_html(scope, values):
+                return Response(orjson.dumps(conformance_document()), media_type="application/json")
+            return None
+        match = _COLLECTION.match(path)
+        if match is None:
+            return None
+        layer = self.public.get(match.group(1))
+        if layer is None:
+            raise NotFound("collection not found")
+        rest = match.group(2) or ""
+        if scope["method"] not in _READ_METHODS and rest.startswith("/items"):
+            return problem(
+                405,
+                "MethodNotAllowed",
+                "this collection is read-only",
+                headers={"Allow": "GET, HEAD, OPTIONS"},
+            )
+        if _ITEMS.match(rest) and scope["method"] in ("GET", "HEAD"):
+            check_items_query(layer, _single_values(query))
+        item = _ITEM.match(rest)
+        if item and not (item.group(1).isascii() and item.group(1).isdigit()):
+            raise NotFound("feature not found")
+        return None
+
+
+def _wants_html(scope: Scope, values: dict[str, str]) -> bool:
+    if "f" in values:
+        return values["f"] == "html"
+    for key, value in scope.get("headers", []):
+        if key == b"accept":
+            accept = value.decode("latin-1")
+            return "text/html" in accept and "json" not in accept
+    return False
