@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -88,6 +89,56 @@ def demo(force: bool) -> None:
         for path in settings.store.gpkg_path.parent.glob(settings.store.gpkg_path.name + "*"):
             path.unlink()
     _build_demo(settings)
+
+
+@cli.command(name="import")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--layer", "layer_id", required=True, help="Target layer id (layers/<id>.yml).")
+@click.option("--src-crs", default=None, help="EPSG:<code>, GCJ02 or BD09 (default: the file's).")
+@click.option(
+    "--on-invalid",
+    type=click.Choice(["raise", "skip", "fix"]),
+    default="raise",
+    show_default=True,
+    help="What to do with invalid geometries.",
+)
+@click.option("--encoding", default=None, help="Attribute encoding, e.g. GBK for old Shapefiles.")
+@click.option("--source-layer", default=None, help="Layer inside a multi-layer source.")
+@click.option("--lon-column", default="lon", show_default=True, help="CSV longitude column.")
+@click.option("--lat-column", default="lat", show_default=True, help="CSV latitude column.")
+def import_command(
+    source: Path,
+    layer_id: str,
+    src_crs: str | None,
+    on_invalid: str,
+    encoding: str | None,
+    source_layer: str | None,
+    lon_column: str,
+    lat_column: str,
+) -> None:
+    """Replace a layer's features with those of SOURCE, atomically."""
+    from geoplatform.app import open_catalog_and_store
+    from geoplatform.ingest import ImportOptions, import_layer
+
+    catalog, store = open_catalog_and_store(_settings())
+    options = ImportOptions(
+        src_crs=src_crs,
+        on_invalid=on_invalid,  # type: ignore[arg-type]
+        encoding=encoding,
+        source_layer=source_layer,
+        lon_column=lon_column,
+        lat_column=lat_column,
+    )
+    with store:
+        report = import_layer(
+            store, catalog.get(layer_id), source, options, _progress(f"importing {layer_id}")
+        )
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"{report.layer_id}: {report.written} written of {report.read} read "
+        f"({report.fixed} fixed, {report.skipped} skipped) from {report.source_crs}"
+    )
 
 
 @cli.command(name="layers")

@@ -1,0 +1,71 @@
+"""Canonical small frames for store and API tests (lon/lat CGCS2000)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+POI_POINTS = [
+    ("学校甲", "school", 120.90, 32.00, "320612001"),
+    ("医院乙", "hospital", 121.00, 32.10, "320612001"),
+    ("公园丙", "park", 120.80, 31.90, "320612002"),
+    ("公园丁", "park", 120.95, 32.05, "320612002"),
+    ("派出所戊", "police", 121.20, 32.30, "320613003"),
+]
+
+
+def poi_frame() -> gpd.GeoDataFrame:
+    """Five POIs with known positions and categories."""
+    return gpd.GeoDataFrame(
+        {
+            "name": [p[0] for p in POI_POINTS],
+            "category": [p[1] for p in POI_POINTS],
+            "category_name": [p[1].upper() for p in POI_POINTS],
+            "county_code": [p[4][:6] for p in POI_POINTS],
+            "street_code": [p[4] for p in POI_POINTS],
+        },
+        geometry=[shapely.Point(p[2], p[3]) for p in POI_POINTS],
+        crs=4490,
+    )
+
+
+def case_frame() -> gpd.GeoDataFrame:
+    """Four cases on different days, one closed on time."""
+    stamps = pd.to_datetime(
+        ["2026-01-05T02:00:00Z", "2026-02-10T03:30:00Z", "2026-03-15T08:00:00Z", "2026-03-16T09:00:00Z"]
+    )
+    return gpd.GeoDataFrame(
+        {
+            "case_id": [f"320600-2026-{i:06d}" for i in range(1, 5)],
+            "matter_code": ["32061206010"] * 4,
+            "class_code": ["06010", "06012", "09009", "01001"],
+            "class_name": ["暴露垃圾", "道路不洁", "机动车乱停放", "供水井盖异常"],
+            "kind": ["matter", "matter", "matter", "component"],
+            "status": ["已结案", "处置中", "已结案", "已上报"],
+            "reported_at": stamps,
+            "on_time": [True, None, False, None],
+        },
+        geometry=[shapely.Point(120.9 + i / 100, 32.0) for i in range(4)],
+        crs=4490,
+    )
+
+
+def unit_frame() -> gpd.GeoDataFrame:
+    """Two unit-grid squares and one L-shaped polygon with a hole."""
+    square_a = shapely.box(120.900, 32.000, 120.901, 32.001)
+    square_b = shapely.box(120.910, 32.000, 120.911, 32.001)
+    holed = shapely.Polygon(
+        [(120.92, 32.0), (120.93, 32.0), (120.93, 32.01), (120.92, 32.01)],
+        [[(120.924, 32.004), (120.926, 32.004), (120.926, 32.006), (120.924, 32.006)]],
+    )
+    return gpd.GeoDataFrame(
+        {
+            "code": ["320612001001001", "320612001001002", "320612001001003"],
+            "community_code": ["320612001001"] * 3,
+            "street_code": ["320612001"] * 3,
+            "county_code": ["320612"] * 3,
+        },
+        geometry=[square_a, square_b, holed],
+        crs=4490,
+    )

@@ -1,0 +1,113 @@
+"""Shared fixtures: settings on temporary paths, the demo city built once, a live server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from geoplatform.catalog import LayerCatalog, load_catalog
+from geoplatform.settings import PROJECT_ROOT, ServerSettings, Settings, StoreSettings
+from geoplatform.store.base import FeatureStore
+from geoplatform.store.gpkg import GeoPackageStore
+
+LAYERS_DIR = PROJECT_ROOT / "layers"
+STORE_BACKENDS = ["gpkg"]
+
+
+@pytest.fixture(scope="session")
+def catalog() -> LayerCatalog:
+    """The project's real layer registry."""
+    return load_catalog(LAYERS_DIR)
+
+
+def open_backend(backend: str, directory: Path, catalog: LayerCatalog) -> FeatureStore:
+    """Open an empty store of the given backend in ``directory``."""
+    if backend == "gpkg":
+        store = GeoPackageStore(directory / "contract.gpkg", catalog)
+    else:  # pragma: no cover - other backends register here
+        raise ValueError(backend)
+    store.ensure_layers(list(catalog))
+    return store
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path, catalog: LayerCatalog) -> Iterator[FeatureStore]:
+    """An empty store, once per backend: the contract tests run unchanged on each."""
+    with open_backend(request.param, tmp_path, catalog) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose store holds the demo city, built once per test session."""
+    from geoplatform.app import open_catalog_and_store
+    from geoplatform.demo.build import build_demo_city
+
+    directory = tmp_path_factory.mktemp("demo")
+    settings = Settings(
+        store=StoreSettings(gpkg_path=directory / "nantong.gpkg"),
+        generated_dir=directory / "generated",
+        server=ServerSettings(port=free_port()),
+    )
+    _, store = open_catalog_and_store(settings)
+    with store:
+        build_demo_city(store)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_settings: Settings, catalog: LayerCatalog) -> Iterator[FeatureStore]:
+    """Read access to the demo city."""
+    with GeoPackageStore(demo_settings.store.gpkg_path, catalog) as opened:
+        yield opened
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``geoplatform serve`` process on the demo city, for the external clients."""
+    port = free_port()
+    generated = tmp_path_factory.mktemp("server-generated")
+    env = {
+        **os.environ,
+        "GEOPLATFORM_STORE__GPKG_PATH": str(demo_settings.store.gpkg_path),
+        "GEOPLATFORM_GENERATED_DIR": str(generated),
+    }
+    log = (generated / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geoplatform.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((generated / "server.log").read_text())
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise RuntimeError("server did not start")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
