@@ -33,7 +33,12 @@ def poi_frame() -> gpd.GeoDataFrame:
 def case_frame() -> gpd.GeoDataFrame:
     """Four cases on different days, one closed on time."""
     stamps = pd.to_datetime(
-        ["2026-01-05T02:00:00Z", "2026-02-10T03:30:00Z", "2026-03-15T08:00:00Z", "2026-03-16T09:00:00Z"]
+        [
+            "2026-01-05T02:00:00Z",
+            "2026-02-10T03:30:00Z",
+            "2026-03-15T08:00:00Z",
+            "2026-03-16T09:00:00Z",
+        ]
     )
     return gpd.GeoDataFrame(
         {

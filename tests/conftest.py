@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from geoplatform.catalog import LayerCatalog, load_catalog
 from geoplatform.settings import PROJECT_ROOT, ServerSettings, Settings, StoreSettings
@@ -39,7 +40,9 @@ def open_backend(backend: str, directory: Path, catalog: LayerCatalog) -> Featur
 
 
 @pytest.fixture(params=STORE_BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path, catalog: LayerCatalog) -> Iterator[FeatureStore]:
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, catalog: LayerCatalog
+) -> Iterator[FeatureStore]:
     """An empty store, once per backend: the contract tests run unchanged on each."""
     with open_backend(request.param, tmp_path, catalog) as opened:
         yield opened
@@ -111,3 +114,12 @@ def server_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
     process.terminate()
     process.wait(timeout=20)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def client(demo_settings: Settings) -> Iterator[TestClient]:
+    """In-process client on the app built by the real factory (one pygeoapi per session)."""
+    from geoplatform.app import create_app
+
+    with TestClient(create_app(demo_settings), base_url=demo_settings.server.base_url()) as c:
+        yield c

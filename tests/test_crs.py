@@ -50,6 +50,7 @@ def test_parse_crs_rejects_unknown_forms() -> None:
 
 def test_gcj02_matches_cnmaps_reference() -> None:
     from cnmaps import geo as cnmaps_geo
+
     lon, lat = np.array([120.894, 121.6, 120.25]), np.array([31.98, 31.8, 32.6])
     ours = crs.wgs84_to_gcj02(lon, lat)
     for i in range(len(lon)):

@@ -125,9 +125,12 @@ def check_geometries(
         if policy == "fix" and not missing[index] and in_range[index]:
             repaired = _repair(geometries[index], layer.geometry_type)
             if repaired is not None:
-                geometries[index] = _conform_type(np.array([repaired]), layer.geometry_type)[0]
+                repaired = _conform_type(np.array([repaired], dtype=object), layer.geometry_type)[0]
+            if repaired is not None:
+                geometries[index] = repaired
                 report.fixed += 1
                 continue
+            reason += "; the repair does not give one valid " + layer.geometry_type
         if policy == "raise":
             raise IngestError(f"feature {index + 1}: {reason} (use --on-invalid skip or fix)")
         keep[index] = False
@@ -185,9 +188,22 @@ def _validate_text(series: pd.Series, attribute: Attribute) -> None:
             raise IngestError(f"column '{attribute.name}': '{str(bad.iloc[0])[:32]}' not allowed")
 
 
+def _truncated_names(columns: list[str], layer: LayerDefinition) -> dict[str, str]:
+    """Map Shapefile-truncated (10-character) names to the one attribute they start."""
+    found = {}
+    for column in columns:
+        if len(column) != 10:
+            continue
+        matches = [n for n in layer.attribute_names if n.lower().startswith(column)]
+        if len(matches) == 1 and matches[0].lower() not in columns:
+            found[matches[0].lower()] = column
+    return found
+
+
 def conform_attributes(frame: pd.DataFrame, layer: LayerDefinition) -> pd.DataFrame:
     """Columns renamed case-insensitively to attribute names, coerced and checked."""
     by_lower = {str(c).lower(): c for c in frame.columns if c != "geometry"}
+    by_lower.update(_truncated_names(list(by_lower), layer))
     out = pd.DataFrame(index=frame.index)
     for attribute in layer.attributes:
         column = by_lower.get(attribute.name.lower())

@@ -7,6 +7,7 @@ published; internal and restricted layers never appear on any route.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,13 @@ BASE_FILE = "pygeoapi.base.yml"
 NANTONG_BBOX = [120.2, 31.6, 122.0, 32.8]
 
 
+def _instant(text: str | None) -> dt.datetime | None:
+    """pygeoapi wants datetimes (YAML timestamps), not strings, in temporal extents."""
+    if text is None:
+        return None
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def _resource(layer: LayerDefinition, store: FeatureStore, store_key: str) -> dict[str, Any]:
     extent = store.extent(layer.id)
     extents: dict[str, Any] = {
@@ -29,8 +37,8 @@ def _resource(layer: LayerDefinition, store: FeatureStore, store_key: str) -> di
     }
     if layer.temporal_property and extent.interval is not None:
         extents["temporal"] = {
-            "begin": extent.interval.start,
-            "end": extent.interval.end,
+            "begin": _instant(extent.interval.start),
+            "end": _instant(extent.interval.end),
             "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
         }
     keywords = list(layer.keywords)

@@ -19,6 +19,7 @@ APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10300
 SRS_ID = 4490
 _HEADER = struct.Struct("<2sBBi4d")
+_EMPTY_HEADER = struct.Struct("<2sBBi")
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _SQL_TYPES = {
     AttributeType.string: "TEXT",
@@ -43,14 +44,22 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def encode(geometries: np.ndarray) -> list[bytes]:
-    """Encode shapely geometries as GeoPackage blobs (little endian, xy envelope)."""
+def encode(geometries: np.ndarray) -> list[bytes | None]:
+    """Encode shapely geometries as GeoPackage blobs (little endian, xy envelope).
+
+    A missing geometry stays NULL; an empty one gets the empty flag and no envelope.
+    """
     wkbs = shapely.to_wkb(geometries, byte_order=1, flavor="iso")
     bounds = shapely.bounds(geometries)
-    return [
-        _HEADER.pack(b"GP", 0, 0b011, SRS_ID, b[0], b[2], b[1], b[3]) + wkb
-        for wkb, b in zip(wkbs, bounds, strict=True)
-    ]
+    blobs: list[bytes | None] = []
+    for wkb, b in zip(wkbs, bounds, strict=True):
+        if wkb is None:
+            blobs.append(None)
+        elif np.isnan(b[0]):
+            blobs.append(_EMPTY_HEADER.pack(b"GP", 0, 0b10001, SRS_ID) + wkb)
+        else:
+            blobs.append(_HEADER.pack(b"GP", 0, 0b011, SRS_ID, b[0], b[2], b[1], b[3]) + wkb)
+    return blobs
 
 
 def wkb_offset(blob: bytes) -> int:

@@ -27,7 +27,6 @@ CONFORMANCE_CLASSES: tuple[str, ...] = (
     _OAF.format(part=3, name="filter"),
     _OAF.format(part=3, name="features-filter"),
     _CQL2.format(name="cql2-text"),
-    _CQL2.format(name="cql2-json"),
     _CQL2.format(name="basic-cql2"),
     _CQL2.format(name="advanced-comparison-operators"),
     _CQL2.format(name="case-insensitive-comparison"),

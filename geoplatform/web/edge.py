@@ -48,7 +48,7 @@ ITEM_PARAMETERS = frozenset(
         "resulttype",
     }
 )
-_FILTER_LANGS = frozenset({"cql2-text", "cql2-json"})
+_FILTER_LANGS = frozenset({"cql2-text"})
 _FORMATS = frozenset({"json", "html", "jsonld"})
 
 
@@ -113,11 +113,6 @@ def _check_filter(values: dict[str, str]) -> None:
         raise QueryTooComplex(f"filter longer than {MAX_FILTER_BYTES} bytes", parameter="filter")
     if grammar.nesting_depth(text) > MAX_FILTER_DEPTH:
         raise QueryTooComplex(f"filter nests deeper than {MAX_FILTER_DEPTH}", parameter="filter")
-    if values.get("filter-lang") == "cql2-json":
-        try:
-            orjson.loads(text)
-        except orjson.JSONDecodeError:
-            raise InvalidParameter("filter: not valid JSON", parameter="filter") from None
 
 
 def _check_names(layer: LayerDefinition, values: dict[str, str]) -> None:

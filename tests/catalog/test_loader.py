@@ -36,7 +36,9 @@ def test_catalog_restricted_layers_are_not_public(catalog) -> None:
         ("title_property: name", "title_property: nope", "(document)"),
     ],
 )
-def test_bad_layer_file_names_file_and_field(tmp_path: Path, replace: str, with_: str, field: str) -> None:
+def test_bad_layer_file_names_file_and_field(
+    tmp_path: Path, replace: str, with_: str, field: str
+) -> None:
     assert replace in GOOD
     path = tmp_path / "poi.yml"
     path.write_text(GOOD.replace(replace, with_), encoding="utf-8")
@@ -55,7 +57,7 @@ def test_unknown_key_is_rejected(tmp_path: Path) -> None:
 
 def test_file_name_must_match_id(tmp_path: Path) -> None:
     (tmp_path / "other.yml").write_text(GOOD, encoding="utf-8")
-    with pytest.raises(CatalogError, match="other.yml"):
+    with pytest.raises(CatalogError, match=r"other\.yml"):
         load_catalog(tmp_path)
 
 

@@ -23,7 +23,7 @@ def test_contract_replace_all_counts_and_reads_back(store) -> None:
     assert store.count("poi") == 5
     page = store.query("poi", FeatureQuery(limit=10))
     assert page.number_matched == 5
-    assert names(page) == [p for p in poi_frame()["name"]]
+    assert names(page) == list(poi_frame()["name"])
     first = store.get("poi", page.features[0].fid)
     assert first is not None and first.geometry.equals(shapely.Point(120.90, 32.00))
     assert store.get("poi", 999_999) is None
@@ -57,7 +57,9 @@ def test_contract_bbox_points(store) -> None:
 def test_contract_bbox_polygons_uses_exact_geometry(store) -> None:
     store.replace_all("unit_grid", unit_frame())
     # inside the hole of the third polygon: envelope hits, geometry does not
-    inside_hole = store.query("unit_grid", FeatureQuery(bbox=(120.9245, 32.0045, 120.9255, 32.0055)))
+    inside_hole = store.query(
+        "unit_grid", FeatureQuery(bbox=(120.9245, 32.0045, 120.9255, 32.0055))
+    )
     assert inside_hole.features == [] and inside_hole.number_matched == 0
     touching = store.query("unit_grid", FeatureQuery(bbox=(120.9005, 32.0005, 120.9105, 32.0006)))
     assert [f.properties["code"][-3:] for f in touching.features] == ["001", "002"]
@@ -67,7 +69,9 @@ def test_contract_paging_offset_and_keyset_agree(store) -> None:
     store.replace_all("poi", poi_frame())
     all_ids = [f.fid for f in store.query("poi", FeatureQuery(limit=100)).features]
     by_offset = [f.fid for f in store.query("poi", FeatureQuery(limit=2, offset=2)).features]
-    by_keyset = [f.fid for f in store.query("poi", FeatureQuery(limit=2, after_fid=all_ids[1])).features]
+    by_keyset = [
+        f.fid for f in store.query("poi", FeatureQuery(limit=2, after_fid=all_ids[1])).features
+    ]
     assert by_offset == by_keyset == all_ids[2:4]
 
 
@@ -77,7 +81,7 @@ def test_contract_sortby_and_properties(store) -> None:
         "poi",
         FeatureQuery(sortby=(SortKey("category", False),), properties=("name", "category")),
     )
-    assert [f.properties["category"] for f in page.features][0] == "school"
+    assert next(f.properties["category"] for f in page.features) == "school"
     assert set(page.features[0].properties) == {"name", "category"}
 
 

@@ -46,12 +46,26 @@ def test_gpkg_passes_gdal_validation_of_spatial_index(gpkg: GeoPackageStore) -> 
     gpkg.close()
     out = subprocess.run(
         ["ogrinfo", "-q", str(gpkg.path), "-sql", "SELECT HasSpatialIndex('unit_grid', 'geom')"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "= 1" in out.stdout
     spatial = subprocess.run(
-        ["ogrinfo", "-q", str(gpkg.path), "unit_grid", "-spat", "120.9005", "32.0005", "120.9006", "32.0006"],
-        capture_output=True, text=True, check=True,
+        [
+            "ogrinfo",
+            "-q",
+            str(gpkg.path),
+            "unit_grid",
+            "-spat",
+            "120.9005",
+            "32.0005",
+            "120.9006",
+            "32.0006",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "320612001001001" in spatial.stdout and "320612001001002" not in spatial.stdout
 
@@ -84,7 +98,9 @@ KILLED_IMPORT = textwrap.dedent(
 )
 
 
-def test_gpkg_kill_during_import_leaves_previous_state(gpkg: GeoPackageStore, tmp_path: Path) -> None:
+def test_gpkg_kill_during_import_leaves_previous_state(
+    gpkg: GeoPackageStore, tmp_path: Path
+) -> None:
     from tests.conftest import LAYERS_DIR
 
     gpkg.replace_all("poi", poi_frame())
@@ -93,7 +109,8 @@ def test_gpkg_kill_during_import_leaves_previous_state(gpkg: GeoPackageStore, tm
     script.write_text(KILLED_IMPORT)
     process = subprocess.Popen(
         [sys.executable, str(script), str(gpkg.path), str(LAYERS_DIR)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "half-way"

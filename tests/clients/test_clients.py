@@ -1,0 +1,148 @@
+"""Real clients against a running server: OWSLib, GDAL's OAPIF driver, PyQGIS."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from owslib.ogcapi.features import Features
+
+QGIS_PYTHON = "/usr/bin/python3"
+PROBE = Path(__file__).with_name("qgis_probe.py")
+BBOX = (120.85, 31.98, 120.92, 32.05)
+
+
+def test_owslib_reads_collections_and_items(server_url: str, demo_store, catalog) -> None:
+    api = Features(server_url)
+    published = {c["id"] for c in api.collections()["collections"]}
+    assert published == {layer.id for layer in catalog.public()}
+    conformance = api.conformance()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conformance
+    page = api.collection_items("poi", limit=10)
+    assert page["numberMatched"] == demo_store.count("poi")
+    assert len(page["features"]) == 10
+    filtered = api.collection_items("component", limit=1, bbox=list(BBOX))
+    assert 0 < filtered["numberMatched"] < demo_store.count("component")
+    queryables = api.collection_queryables("city_case")
+    assert "reported_at" in queryables["properties"]
+
+
+def _ogr_count(server_url: str, layer: str, *extra: str) -> int:
+    out = subprocess.run(
+        ["ogrinfo", "-ro", "-so", "-oo", "PAGE_SIZE=5000", f"OAPIF:{server_url}", layer, *extra],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    return int(re.search(r"Feature Count: (\d+)", out).group(1))
+
+
+@pytest.mark.parametrize("layer", ["admin_county", "admin_street", "poi", "unit_grid", "city_case"])
+def test_gdal_copies_every_public_layer_through_next_links(
+    server_url: str, demo_store, tmp_path: Path, layer: str
+) -> None:
+    target = tmp_path / f"{layer}.gpkg"
+    subprocess.run(
+        [
+            "ogr2ogr",
+            "-f",
+            "GPKG",
+            str(target),
+            "-oo",
+            "PAGE_SIZE=5000",
+            f"OAPIF:{server_url}",
+            layer,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    out = subprocess.run(
+        ["ogrinfo", "-so", str(target), layer], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"Feature Count: {demo_store.count(layer)}" in out
+
+
+def test_gdal_copies_the_largest_layer(server_url: str, demo_store, tmp_path: Path) -> None:
+    target = tmp_path / "component.gpkg"
+    subprocess.run(
+        [
+            "ogr2ogr",
+            "-f",
+            "GPKG",
+            str(target),
+            "-oo",
+            "PAGE_SIZE=10000",
+            f"OAPIF:{server_url}",
+            "component",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    out = subprocess.run(
+        ["ogrinfo", "-so", str(target), "component"], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"Feature Count: {demo_store.count('component')}" in out
+
+
+def test_gdal_counts_and_spatial_filter(server_url: str, demo_store) -> None:
+    assert _ogr_count(server_url, "city_case") == demo_store.count("city_case")
+    subset = _ogr_count(server_url, "component", "-spat", *map(str, BBOX))
+    assert 0 < subset < demo_store.count("component")
+
+
+@pytest.fixture(scope="module")
+def qgis_result(server_url: str, catalog) -> dict:
+    request = {
+        "layers": [layer.id for layer in catalog.public()],
+        "bbox": {"layer": "component", "rect": list(BBOX)},
+        "subset": {"layer": "poi", "expression": "\"category\" = 'school'"},
+        "feature": {"layer": "poi", "id": 1},
+    }
+    out = subprocess.run(
+        [QGIS_PYTHON, str(PROBE), server_url, json.dumps(request)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(Path.home()), "PATH": "/usr/bin:/bin"},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_qgis_loads_every_public_layer_with_store_counts(
+    qgis_result: dict, demo_store, catalog
+) -> None:
+    for layer in catalog.public():
+        seen = qgis_result["layers"][layer.id]
+        assert seen["valid"], seen["error"]
+        assert seen["count"] == demo_store.count(layer.id), layer.id
+        assert set(layer.attribute_names) <= set(seen["fields"])
+
+
+def test_qgis_reads_coordinates_as_published(qgis_result: dict, client) -> None:
+    """QGIS 3.22 (Debian 12) reads CRS84, which it names EPSG:4326 with lon/lat axes."""
+    published = client.get("/collections/poi/items/1").json()["geometry"]["coordinates"]
+    assert qgis_result["layers"]["poi"]["crs"] == "EPSG:4326"
+    assert qgis_result["feature_xy"] == pytest.approx(published, abs=1e-9)
+
+
+def test_qgis_bbox_subset_matches_the_server(qgis_result: dict, client) -> None:
+    expected = client.get(
+        "/collections/component/items", params={"bbox": ",".join(map(str, BBOX)), "limit": 1}
+    ).json()["numberMatched"]
+    assert qgis_result["bbox_count"] == expected > 0
+
+
+def test_qgis_expression_filter(qgis_result: dict, client) -> None:
+    expected = client.get(
+        "/collections/poi/items", params={"filter": "category='school'", "limit": 1}
+    ).json()["numberMatched"]
+    assert qgis_result["subset_accepted"] is True
+    assert qgis_result["subset_count"] == expected > 0
