@@ -19,6 +19,7 @@ from geoplatform.settings import Settings
 from geoplatform.store import FeatureStore, open_store
 from geoplatform.web.edge import EdgeMiddleware
 from geoplatform.web.problems import handle_geoplatform_error, handle_unexpected
+from geoplatform.web.vendor import generate_templates, mount_vendor
 
 
 def open_catalog_and_store(settings: Settings) -> tuple[LayerCatalog, FeatureStore]:
@@ -35,6 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     store_key = str(settings.store.gpkg_path)
     register_store(store_key, store)
     config = build_pygeoapi_config(settings, catalog, store, store_key)
+    generate_templates(settings.generated_dir / "templates", settings.server.base_url())
     config_path, openapi_path = write_generated(config, settings.generated_dir)
     pygeoapi_app = load_pygeoapi(config_path, openapi_path)
 
@@ -57,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
         store.count(next(iter(catalog)).id)
         return Response('{"status":"ok"}', media_type="application/json")
 
+    mount_vendor(app)
     app.mount("/", pygeoapi_app)
     app.add_middleware(EdgeMiddleware, catalog=catalog)
     return app

@@ -17,6 +17,7 @@ from geoplatform import crs
 from geoplatform.catalog import LayerCatalog, LayerDefinition
 from geoplatform.settings import Settings
 from geoplatform.store.base import FeatureStore
+from geoplatform.web.vendor import BLANK_TILE_PATH
 
 PROVIDER = "geoplatform.ogcapi.provider.StoreFeatureProvider"
 BASE_FILE = "pygeoapi.base.yml"
@@ -77,6 +78,11 @@ def build_pygeoapi_config(
     server = config.setdefault("server", {})
     server["bind"] = {"host": settings.server.host, "port": settings.server.port}
     server["url"] = settings.server.base_url()
+    server["templates"] = {"path": str(settings.generated_dir / "templates")}
+    server["map"] = {
+        "url": settings.server.base_url() + BLANK_TILE_PATH,
+        "attribution": "geoplatform (no base map configured)",
+    }
     server["limits"] = {
         "default_items": settings.page_limit_default,
         "max_items": settings.page_limit_max,

@@ -77,6 +77,16 @@ def _intersects_box(blob: bytes | None, minx: float, miny: float, maxx: float, m
     return int(shapely.intersects(geometry, shapely.box(minx, miny, maxx, maxy)))
 
 
+RTREE_MARGIN = 1e-4
+"""Degrees; far beyond float32 rounding of longitudes and latitudes."""
+
+
+def _bbox_params(bbox: tuple[float, float, float, float]) -> list[float]:
+    minx, miny, maxx, maxy = bbox
+    m = RTREE_MARGIN
+    return [maxx, minx, maxy, miny, minx + m, maxx - m, miny + m, maxy - m, minx, miny, maxx, maxy]
+
+
 def _is_transient(error: sqlite3.OperationalError) -> bool:
     """Locked, busy, read-only or full: the client may retry; anything else is a bug."""
     message = str(error).lower()
@@ -258,15 +268,8 @@ class GeoPackageStore(FeatureStore):
         clauses: list[str] = []
         params: list[Any] = []
         if query.bbox is not None:
-            minx, miny, maxx, maxy = query.bbox
-            clauses.append(
-                f"fid IN (SELECT id FROM {quote(f'rtree_{layer.id}_geom')} "
-                "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)"
-            )
-            params += [maxx, minx, maxy, miny]
-            if layer.geometry_type not in ("Point", "MultiPoint"):
-                clauses.append("gp_intersects_box(geom, ?, ?, ?, ?)")
-                params += [minx, miny, maxx, maxy]
+            clauses.append(self._bbox_clause(layer))
+            params += _bbox_params(query.bbox)
         if query.interval is not None and layer.temporal_property:
             column = quote(layer.temporal_property)
             if query.interval.start is not None:
@@ -284,6 +287,22 @@ class GeoPackageStore(FeatureStore):
             clauses.append(compiled.sql)
             params += compiled.params
         return clauses, params
+
+    @staticmethod
+    def _bbox_clause(layer: LayerDefinition) -> str:
+        """R-tree candidates, exact-checked unless their envelope is well inside the box.
+
+        SQLite's R-tree stores 32-bit floats rounded outwards, so an entry can reach a
+        few micro-degrees past the true envelope: near the edges of the box every
+        candidate (points too) is tested against its real geometry.
+        """
+        rtree, table = quote(f"rtree_{layer.id}_geom"), quote(layer.id)
+        return (
+            f"fid IN (SELECT r.id FROM {rtree} r WHERE r.minx <= ? AND r.maxx >= ? "
+            "AND r.miny <= ? AND r.maxy >= ? AND ((r.minx >= ? AND r.maxx <= ? "
+            "AND r.miny >= ? AND r.maxy <= ?) OR gp_intersects_box("
+            f"(SELECT t.geom FROM {table} t WHERE t.fid = r.id), ?, ?, ?, ?)))"
+        )
 
     def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
         """One page in (sortby, fid) order; keyset when ``after_fid`` is given."""

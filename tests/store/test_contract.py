@@ -54,6 +54,22 @@ def test_contract_bbox_points(store) -> None:
     assert page.number_matched == 3
 
 
+def test_contract_bbox_is_exact_at_the_edges(store) -> None:
+    """Points a few micro-degrees outside must stay out (R-tree entries are float32)."""
+    frame = poi_frame()
+    frame.geometry = [
+        shapely.Point(120.920005, 32.0),
+        shapely.Point(120.919995, 32.0),
+        shapely.Point(120.91, 32.050004),
+        shapely.Point(120.91, 32.049996),
+        shapely.Point(120.92, 32.05),
+    ]
+    store.replace_all("poi", frame)
+    page = store.query("poi", FeatureQuery(bbox=(120.85, 31.98, 120.92, 32.05)))
+    assert sorted(names(page)) == sorted(["医院乙", "公园丁", "派出所戊"])
+    assert page.number_matched == 3
+
+
 def test_contract_bbox_polygons_uses_exact_geometry(store) -> None:
     store.replace_all("unit_grid", unit_frame())
     # inside the hole of the third polygon: envelope hits, geometry does not

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from geoplatform.web.edge import MAX_FILTER_DEPTH
@@ -217,3 +219,16 @@ def test_html_pages_in_chinese_and_english(client) -> None:
     assert "Public-service points of interest" in en.text
     accept = client.get("/collections/poi", params={"f": "html"}, headers={"Accept-Language": "en"})
     assert "Public-service points of interest" in accept.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/collections", "/collections/poi", "/collections/poi/items", "/collections/poi/items/1"],
+)
+def test_html_pages_work_offline(client, path: str) -> None:
+    page = client.get(path, params={"f": "html"})
+    assert page.status_code == 200
+    for host in ("unpkg.com", "cdnjs", "jsdelivr", "tile.openstreetmap"):
+        assert host not in page.text, host
+    for asset in re.findall(r'(?:src|href)="([^"]+/vendor/[^"]+)"', page.text):
+        assert client.get(asset).status_code == 200, asset

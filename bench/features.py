@@ -1,0 +1,132 @@
+"""Benchmark OGC API - Features on the embedded GeoPackage store (prints a table).
+
+Serves the demo city with ``geoplatform serve`` (one worker), loads it with wrk
+(-t2 -c16, loopback only), and measures the store's own rate for the same
+answers in-process, so the HTTP and pygeoapi overhead is visible.
+
+    .venv/bin/python bench/features.py [--duration 10] [--store var/bench.gpkg]
+
+Needs Debian's ``wrk``. The demo store is built first when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from geoplatform.catalog import load_catalog
+from geoplatform.settings import PROJECT_ROOT
+from geoplatform.store import FeatureQuery
+from geoplatform.store.gpkg import GeoPackageStore
+
+BBOX = (120.85, 32.0, 120.9, 32.05)
+SCENARIOS = [
+    ("first page, limit 100", "/collections/component/items?limit=100", FeatureQuery(limit=100)),
+    (
+        "deep page, offset 110 000",
+        "/collections/component/items?limit=100&offset=110000",
+        FeatureQuery(limit=100, offset=110_000),
+    ),
+    (
+        "bbox (~5 000 hits), limit 100",
+        "/collections/component/items?limit=100&bbox=" + ",".join(map(str, BBOX)),
+        FeatureQuery(limit=100, bbox=BBOX),
+    ),
+    ("one item", "/collections/component/items/4242", None),
+    (
+        "datetime + CQL2, limit 100",
+        "/collections/city_case/items?limit=100&datetime=2026-03-01/2026-03-31"
+        "&filter=class_code%3D%2706010%27",
+        None,
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wrk(url: str, duration: int) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) from wrk --latency."""
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def percentile(label: str) -> float:
+        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rate, percentile("50"), percentile("99")
+
+
+def store_rate(store: GeoPackageStore, query: FeatureQuery | None, seconds: float = 3.0) -> float:
+    """Answers per second straight from the store (one thread), for the same page."""
+    calls, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        if query is None:
+            store.get("component", 4242)
+        else:
+            store.query("component", query)
+        calls += 1
+    return calls / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--store", type=Path, default=PROJECT_ROOT / "var" / "bench.gpkg")
+    args = parser.parse_args()
+    env = {**os.environ, "GEOPLATFORM_STORE__GPKG_PATH": str(args.store)}
+    if not args.store.exists():
+        subprocess.run([sys.executable, "-m", "geoplatform.cli", "demo"], env=env, check=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "geoplatform.cli", "serve", "--port", str(port)],
+        env={**env, "GEOPLATFORM_GENERATED_DIR": str(args.store.parent / "bench-generated")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        store = GeoPackageStore(args.store, load_catalog(PROJECT_ROOT / "layers"))
+        print(
+            f"geoplatform on GeoPackage ({args.store.name}), 1 worker, "
+            f"wrk -t2 -c16 -d{args.duration}s"
+        )
+        print(
+            f"| {'request':<34} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'store/s':>8} |"
+        )
+        print(f"|{'-' * 36}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 10}|")
+        for label, path, query in SCENARIOS:
+            rate, p50, p99 = wrk(base + path, args.duration)
+            own = (
+                store_rate(store, query) if query is not None or "items/" in path else float("nan")
+            )
+            print(f"| {label:<34} | {rate:>8.1f} | {p50:>7.1f} | {p99:>7.1f} | {own:>8.0f} |")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
