@@ -18,6 +18,7 @@ from geoplatform.ogcapi.runtime import register_store
 from geoplatform.settings import Settings
 from geoplatform.store import FeatureStore, open_store
 from geoplatform.web.edge import EdgeMiddleware
+from geoplatform.web.errorbody import ErrorBodyMiddleware
 from geoplatform.web.problems import handle_geoplatform_error, handle_unexpected
 from geoplatform.web.vendor import generate_templates, mount_vendor
 
@@ -61,5 +62,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     mount_vendor(app)
     app.mount("/", pygeoapi_app)
+    app.add_middleware(ErrorBodyMiddleware)
     app.add_middleware(EdgeMiddleware, catalog=catalog)
     return app

@@ -181,8 +181,10 @@ def test_bad_input_gets_ogc_error_never_500(
 ) -> None:
     response = client.get(url, headers=JSON)
     assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
-    assert "description" in body and "code" in body
+    assert {"type", "title", "status", "detail", "instance", "code", "description"} <= set(body)
+    assert body["status"] == status
     if code:
         assert body["code"] == code
 
