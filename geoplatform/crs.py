@@ -116,6 +116,25 @@ def to_storage(geometries: np.ndarray, source: int | None, *, axis_as_epsg: bool
     return _apply(geometries, code, STORAGE_EPSG, False)
 
 
+def bbox_to_storage(bbox: list[float], source: int | None) -> tuple[float, float, float, float]:
+    """Envelope in storage lon/lat of a bbox given in ``source``'s EPSG axis order.
+
+    Projected boxes are densified along their edges, so the envelope contains the
+    whole box and not only its four corners.
+    """
+    half = len(bbox) // 2
+    low, high = bbox[:2], bbox[half : half + 2]
+    if is_north_first(source):
+        low, high = low[::-1], high[::-1]
+    code = STORAGE_EPSG if source is None else source
+    if code == STORAGE_EPSG:
+        return (low[0], low[1], high[0], high[1])
+    west, south, east, north = _transformer(code, STORAGE_EPSG).transform_bounds(
+        low[0], low[1], high[0], high[1], densify_pts=21
+    )
+    return (west, south, east, north)
+
+
 # --- GCJ-02 and BD-09 (GB 20263 obfuscation; public formulas) -------------------
 
 _A = 6378245.0

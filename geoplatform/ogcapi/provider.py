@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import orjson
+import shapely
 from pygeoapi.provider.base import (
     BaseProvider,
     ProviderInvalidQueryError,
     ProviderItemNotFoundError,
     ProviderQueryError,
 )
-from shapely.geometry import mapping
 
 from geoplatform import crs
 from geoplatform.catalog import AttributeType, LayerDefinition
@@ -164,8 +165,19 @@ class StoreFeatureProvider(BaseProvider):
             {
                 "type": "Feature",
                 "id": record.fid,
-                "geometry": None if geometry is None else mapping(geometry),
+                "geometry": geometry,
                 "properties": record.properties,
             }
-            for record, geometry in zip(records, geometries, strict=True)
+            for record, geometry in zip(records, geojson_geometries(geometries), strict=True)
         ]
+
+
+def geojson_geometries(geometries: np.ndarray) -> list[dict[str, Any] | None]:
+    """GeoJSON geometry members, vectorised (per-object ``__geo_interface__`` is slow)."""
+    if len(geometries) == 0:
+        return []
+    if all(g is not None and g.geom_type == "Point" for g in geometries):
+        coordinates = shapely.get_coordinates(geometries).tolist()
+        return [{"type": "Point", "coordinates": xy} for xy in coordinates]
+    texts = shapely.to_geojson(geometries)
+    return [None if text is None else orjson.loads(text) for text in texts]

@@ -9,7 +9,7 @@ error format. Collections that are not public do not exist here (same 404).
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from starlette.responses import Response
@@ -170,11 +170,29 @@ class EdgeMiddleware:
                 headers={"Allow": "GET, HEAD, OPTIONS"},
             )
         if _ITEMS.match(rest) and scope["method"] in ("GET", "HEAD"):
-            check_items_query(layer, _single_values(query))
+            values = _single_values(query)
+            check_items_query(layer, values)
+            if "bbox" in values:
+                scope["query_string"] = _bbox_in_storage_crs(values)
         item = _ITEM.match(rest)
         if item and not (item.group(1).isascii() and item.group(1).isdigit()):
             raise NotFound("feature not found")
         return None
+
+
+def _bbox_in_storage_crs(values: dict[str, str]) -> bytes:
+    """Restate ``bbox`` in the storage CRS (EPSG:4490, lat/lon order) before pygeoapi sees it.
+
+    pygeoapi builds a new PROJ transformation for every request whose bbox-crs differs
+    from the storage CRS (about 0.5 s for CRS84 to CGCS2000); the transformers here are
+    cached, and the restated query selects the same features.
+    """
+    source = crs.parse_crs(values.get("bbox-crs", crs.CRS84))
+    west, south, east, north = crs.bbox_to_storage(grammar.parse_bbox(values["bbox"]), source)
+    rewritten = dict(values)
+    rewritten["bbox"] = ",".join(repr(v) for v in (south, west, north, east))
+    rewritten["bbox-crs"] = crs.storage_crs_uri()
+    return urlencode(rewritten).encode("latin-1")
 
 
 def _wants_html(scope: Scope, values: dict[str, str]) -> bool:

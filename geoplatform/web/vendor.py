@@ -38,7 +38,7 @@ CDN_TO_LOCAL = {
 _DROPPED_LINES = ("html5shiv", "leaflet-imageoverlay-ogcapi", "leaflet-draw")
 """Script tags of features this server does not offer (IE shims, OGC API Maps, Records)."""
 _BLANK_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII="
 )
 BLANK_TILE_PATH = "/vendor/blank/{z}/{x}/{y}.png"
 

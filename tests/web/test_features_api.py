@@ -234,3 +234,27 @@ def test_html_pages_work_offline(client, path: str) -> None:
         assert host not in page.text, host
     for asset in re.findall(r'(?:src|href)="([^"]+/vendor/[^"]+)"', page.text):
         assert client.get(asset).status_code == 200, asset
+
+
+def test_placeholder_base_map_tile_is_transparent(client) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    tile = client.get("/vendor/blank/3/6/3.png")
+    assert tile.status_code == 200 and tile.headers["content-type"] == "image/png"
+    assert Image.open(BytesIO(tile.content)).getpixel((0, 0))[3] == 0
+
+
+def test_bbox_in_gauss_kruger_finds_the_feature_inside(client) -> None:
+    feature = client.get("/collections/poi/items/7", headers=JSON).json()
+    lon, lat = feature["geometry"]["coordinates"]
+    gk = client.get(
+        "/collections/poi/items/7", params={"crs": EPSG.format(4549)}, headers=JSON
+    ).json()
+    northing, easting = gk["geometry"]["coordinates"]
+    box = f"{northing - 50},{easting - 50},{northing + 50},{easting + 50}"
+    body = items(client, "poi", bbox=box, **{"bbox-crs": EPSG.format(4549)}, limit=50)
+    assert 7 in {f["id"] for f in body["features"]}
+    assert all(abs(f["geometry"]["coordinates"][0] - lon) < 0.002 for f in body["features"])
+    assert all(abs(f["geometry"]["coordinates"][1] - lat) < 0.002 for f in body["features"])
