@@ -73,6 +73,12 @@ class StoreUnavailable(GeoPlatformError):
     code = "ServiceUnavailable"
 
 
+class QueryTimeout(StoreUnavailable):
+    """A query ran past the statement time limit and was cancelled."""
+
+    code = "QueryTimeout"
+
+
 class CatalogError(GeoPlatformError):
     """A layer definition file is invalid: raised at start-up, names file and field."""
 

@@ -20,6 +20,8 @@ class StoreSettings(BaseModel):
 
     backend: Literal["gpkg"] = "gpkg"
     gpkg_path: Path = PROJECT_ROOT / "var" / "nantong.gpkg"
+    statement_timeout_s: float = Field(default=10.0, gt=0)
+    """Reads running longer are cancelled and answered 503 QueryTimeout."""
 
 
 class ServerSettings(BaseModel):

@@ -6,21 +6,17 @@ to the FeatureStore instead, so the same provider serves every backend.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import numpy as np
 import orjson
 import shapely
-from pygeoapi.provider.base import (
-    BaseProvider,
-    ProviderInvalidQueryError,
-    ProviderItemNotFoundError,
-    ProviderQueryError,
-)
+from pygeoapi.provider.base import BaseProvider, ProviderGenericError, ProviderItemNotFoundError
 
 from geoplatform import crs
 from geoplatform.catalog import AttributeType, LayerDefinition
-from geoplatform.errors import GeoPlatformError, InvalidParameter
+from geoplatform.errors import GeoPlatformError
 from geoplatform.ogcapi.params import parse_datetime
 from geoplatform.ogcapi.runtime import lookup_store
 from geoplatform.store.base import FeatureQuery, FeatureRecord, SortKey
@@ -47,6 +43,18 @@ def field_schema(layer: LayerDefinition) -> dict[str, dict[str, Any]]:
             schema["enum"] = list(attribute.enum)
         fields[attribute.name] = schema
     return fields
+
+
+class PlatformProviderError(ProviderGenericError):
+    """Carries one of our errors through pygeoapi with its own status and code."""
+
+
+def as_provider_error(error: GeoPlatformError) -> ProviderGenericError:
+    """Translate our error for pygeoapi, keeping the HTTP status and OGC code."""
+    translated = PlatformProviderError(user_msg=error.description)
+    translated.http_status_code = HTTPStatus(error.status_code)
+    translated.ogc_exception_code = error.code
+    return translated
 
 
 def _target_epsg(spec: Any) -> int | None:
@@ -106,10 +114,8 @@ class StoreFeatureProvider(BaseProvider):
             page = self.store.query(self.layer.id, query)
             target = _target_epsg(crs_transform_spec)
             features = self._features(page.features, target)
-        except InvalidParameter as exc:
-            raise ProviderInvalidQueryError(user_msg=exc.description) from exc
         except GeoPlatformError as exc:
-            raise ProviderQueryError(user_msg=exc.description) from exc
+            raise as_provider_error(exc) from exc
         return {
             "type": "FeatureCollection",
             "features": features,

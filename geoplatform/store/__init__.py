@@ -20,7 +20,9 @@ def open_store(settings: StoreSettings, catalog: LayerCatalog) -> FeatureStore:
     """Open the configured backend (only GeoPackage today)."""
     from geoplatform.store.gpkg import GeoPackageStore
 
-    return GeoPackageStore(settings.gpkg_path, catalog)
+    return GeoPackageStore(
+        settings.gpkg_path, catalog, statement_timeout=settings.statement_timeout_s
+    )
 
 
 __all__ = [

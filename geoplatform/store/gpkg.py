@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -24,7 +25,7 @@ import pandas as pd
 import shapely
 
 from geoplatform.catalog import AttributeType, LayerCatalog, LayerDefinition
-from geoplatform.errors import SchemaViolation, StoreUnavailable
+from geoplatform.errors import QueryTimeout, SchemaViolation, StoreUnavailable
 from geoplatform.store import gpkg_format
 from geoplatform.store.base import (
     FeaturePage,
@@ -122,8 +123,11 @@ def _to_storage_value(value: Any, kind: AttributeType) -> Any:
 class GeoPackageStore(FeatureStore):
     """FeatureStore over one GeoPackage file."""
 
-    def __init__(self, path: Path, catalog: LayerCatalog) -> None:
+    def __init__(
+        self, path: Path, catalog: LayerCatalog, *, statement_timeout: float = 10.0
+    ) -> None:
         self.path = Path(path)
+        self.statement_timeout = statement_timeout
         self.catalog = catalog
         self._local = threading.local()
         self._write_lock = threading.Lock()
@@ -315,7 +319,7 @@ class GeoPackageStore(FeatureStore):
             else:
                 where = " WHERE " + " AND ".join(clauses) if clauses else ""
                 sql = f"SELECT count(*) FROM {quote(layer.id)}{where}"
-                number_matched = int(self._execute(sql, params).fetchone()[0])
+                number_matched = int(self._fetch(sql, params)[0][0])
         page_clauses, page_params = list(clauses), list(params)
         if query.after_fid is not None:
             page_clauses.append("fid > ?")
@@ -332,7 +336,7 @@ class GeoPackageStore(FeatureStore):
             f"ORDER BY {', '.join([*order, 'fid ASC'])} LIMIT ? OFFSET ?"
         )
         offset = 0 if query.after_fid is not None else query.offset
-        rows = self._execute(sql, [*page_params, query.limit, offset]).fetchall()
+        rows = self._fetch(sql, [*page_params, query.limit, offset])
         return FeaturePage(self._records(layer, names, rows), number_matched)
 
     def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
@@ -340,19 +344,25 @@ class GeoPackageStore(FeatureStore):
         layer = self.catalog.get(layer_id)
         names = list(layer.attribute_names)
         columns = ", ".join(["fid", "geom", *(quote(n) for n in names)])
-        rows = self._execute(
-            f"SELECT {columns} FROM {quote(layer.id)} WHERE fid = ?", [fid]
-        ).fetchall()
+        rows = self._fetch(f"SELECT {columns} FROM {quote(layer.id)} WHERE fid = ?", [fid])
         records = self._records(layer, names, rows)
         return records[0] if records else None
 
-    def _execute(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run a read and fetch every row, cancelled past the statement time limit."""
+        connection = self._read()
+        deadline = time.monotonic() + self.statement_timeout
+        connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 20_000)
         try:
-            return self._read().execute(sql, params)
+            return connection.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise QueryTimeout("the query took too long; narrow it down") from exc
             if not _is_transient(exc):
                 raise
             raise StoreUnavailable("the store cannot answer now, try again") from exc
+        finally:
+            connection.set_progress_handler(None, 0)
 
     @staticmethod
     def _records(

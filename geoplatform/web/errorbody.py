@@ -59,7 +59,7 @@ async def _rewrite(start: Message, body: bytes, scope: Scope, receive: Receive, 
         original = orjson.loads(body) if len(body) <= MAX_ERROR_BODY else {}
     except orjson.JSONDecodeError:
         original = {}
-    if status >= 500:
+    if status >= 500 and status != 503:
         response = problem(500, "NoApplicableCode", "internal error; it has been logged")
     else:
         code = str(original.get("code") or "InvalidParameterValue")
@@ -69,5 +69,7 @@ async def _rewrite(start: Message, body: bytes, scope: Scope, receive: Receive, 
             for k, v in start.get("headers", [])
             if k.lower() in (b"allow", b"www-authenticate", b"retry-after")
         }
+        if status == 503:
+            kept.setdefault("Retry-After", "5")
         response = problem(status, code, description, headers=kept)
     await response(scope, receive, send)

@@ -120,3 +120,25 @@ def test_gpkg_kill_during_import_leaves_previous_state(
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert connection.execute("SELECT count(*) FROM poi").fetchone()[0] == 5
     assert gpkg.count("poi") == 5
+
+
+def test_gpkg_slow_query_is_cancelled(tmp_path: Path, catalog) -> None:
+    import geopandas as gpd
+    import numpy as np
+    from pygeofilter.parsers.cql2_text import parse
+
+    from geoplatform.errors import QueryTimeout
+    from geoplatform.store import FeatureQuery
+
+    store = GeoPackageStore(tmp_path / "slow.gpkg", catalog, statement_timeout=0.05)
+    n = 60_000
+    frame = gpd.GeoDataFrame(
+        {"name": ["n"] * n, "category": ["school"] * n},
+        geometry=gpd.points_from_xy(np.linspace(120.5, 121.5, n), np.full(n, 32.0)),
+        crs=4490,
+    )
+    store.replace_all("poi", frame)
+    slow = parse("S_INTERSECTS(geom, POLYGON((31 120, 31 122, 33 122, 33 120, 31 120)))")
+    with pytest.raises(QueryTimeout):
+        store.query("poi", FeatureQuery(filter=slow))
+    assert store.query("poi", FeatureQuery(limit=1)).number_matched == n  # connection still fine
