@@ -53,7 +53,13 @@ def serve(host: str | None, port: int | None) -> None:
         f"ready in {time.perf_counter() - started:.1f} s: {settings.server.base_url()}/",
         err=True,
     )
-    uvicorn.run(app, host=settings.server.host, port=settings.server.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        log_level="info" if settings.server.access_log else "warning",
+        access_log=settings.server.access_log,
+    )
 
 
 def _build_demo(settings: Settings) -> None:

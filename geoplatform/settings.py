@@ -29,6 +29,8 @@ class ServerSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    access_log: bool = False
+    """Log every request line (method, path and query) to standard error."""
     public_url: str | None = None
     """Absolute base URL clients see; defaults to http://host:port."""
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -80,8 +81,31 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class LiveServer:
+    """A running server and the file its request log goes to."""
+
+    url: str
+    log: Path
+
+    def requests_since(self, mark: int) -> list[str]:
+        """Request lines logged after byte offset ``mark`` of the log."""
+        with self.log.open("rb") as handle:
+            handle.seek(mark)
+            text = handle.read().decode("utf-8", "replace")
+        return [line for line in text.splitlines() if '"GET ' in line]
+
+
 @pytest.fixture(scope="session")
-def server_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_url(live_server: LiveServer) -> str:
+    """Base URL of the live server."""
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     """A real ``geoplatform serve`` process on the demo city, for the external clients."""
     port = free_port()
     generated = tmp_path_factory.mktemp("server-generated")
@@ -89,6 +113,7 @@ def server_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
         **os.environ,
         "GEOPLATFORM_STORE__GPKG_PATH": str(demo_settings.store.gpkg_path),
         "GEOPLATFORM_GENERATED_DIR": str(generated),
+        "GEOPLATFORM_SERVER__ACCESS_LOG": "true",
     }
     log = (generated / "server.log").open("w")
     process = subprocess.Popen(
@@ -110,7 +135,7 @@ def server_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
     else:
         process.kill()
         raise RuntimeError("server did not start")
-    yield url
+    yield LiveServer(url, generated / "server.log")
     process.terminate()
     process.wait(timeout=20)
     log.close()

@@ -2,7 +2,8 @@
 
 Usage: qgis_probe.py BASE_URL REQUEST_JSON; prints one JSON document on stdout.
 REQUEST_JSON: {"layers": [ids], "bbox": {"layer": id, "rect": [xmin, ymin, xmax, ymax]},
-               "subset": {"layer": id, "expression": "..."}}
+               "subset": {"layer": id, "expression": "..."},
+               "features": [{"layer": id, "id": fid, "srsname": "EPSG:4549" (optional)}]}
 """
 
 import json
@@ -19,8 +20,10 @@ from qgis.core import (
 )
 
 
-def open_layer(base_url, layer_id):
+def open_layer(base_url, layer_id, srsname=None):
     uri = f"url='{base_url}' typename='{layer_id}' pagingEnabled='true'"
+    if srsname:
+        uri += f" srsname='{srsname}'"
     return QgsVectorLayer(uri, layer_id, "OAPIF")
 
 
@@ -42,12 +45,12 @@ def main():
     result = {"version": __import__("qgis.core").core.Qgis.QGIS_VERSION, "layers": {}}
     for layer_id in request["layers"]:
         result["layers"][layer_id] = describe(open_layer(base_url, layer_id))
-    probe = request.get("feature")
-    if probe:
-        layer = open_layer(base_url, probe["layer"])
+    result["features"] = []
+    for probe in request.get("features", []):
+        layer = open_layer(base_url, probe["layer"], probe.get("srsname"))
         feature = next(layer.getFeatures(QgsFeatureRequest().setFilterFid(probe["id"])))
         point = feature.geometry().asPoint()
-        result["feature_xy"] = [point.x(), point.y()]
+        result["features"].append({"crs": layer.crs().authid(), "xy": [point.x(), point.y()]})
     box = request.get("bbox")
     if box:
         layer = open_layer(base_url, box["layer"])
@@ -61,7 +64,7 @@ def main():
         result["subset_count"] = sum(1 for _ in layer.getFeatures())
         result["subset_feature_count"] = layer.featureCount()
     print(json.dumps(result), flush=True)
-    # QGIS 3.22 may crash while tearing down providers after exitQgis(); the result
+    # Standalone QGIS may crash while tearing down providers after exitQgis(); the result
     # is already out, so leave without running destructors.
     os._exit(0)
 

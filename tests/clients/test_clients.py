@@ -97,13 +97,18 @@ def test_gdal_counts_and_spatial_filter(server_url: str, demo_store) -> None:
 
 
 @pytest.fixture(scope="module")
-def qgis_result(server_url: str, catalog) -> dict:
+def qgis_result(live_server, catalog) -> dict:
+    server_url = live_server.url
     request = {
         "layers": [layer.id for layer in catalog.public()],
         "bbox": {"layer": "component", "rect": list(BBOX)},
         "subset": {"layer": "poi", "expression": "\"category\" = 'school'"},
-        "feature": {"layer": "poi", "id": 1},
+        "features": [
+            {"layer": "poi", "id": 1},
+            {"layer": "poi", "id": 1, "srsname": "EPSG:4549"},
+        ],
     }
+    mark = live_server.log.stat().st_size
     out = subprocess.run(
         [QGIS_PYTHON, str(PROBE), server_url, json.dumps(request)],
         check=False,
@@ -113,7 +118,9 @@ def qgis_result(server_url: str, catalog) -> dict:
         env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(Path.home()), "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["requests"] = live_server.requests_since(mark)
+    return result
 
 
 def test_qgis_loads_every_public_layer_with_store_counts(
@@ -126,11 +133,17 @@ def test_qgis_loads_every_public_layer_with_store_counts(
         assert set(layer.attribute_names) <= set(seen["fields"])
 
 
-def test_qgis_reads_coordinates_as_published(qgis_result: dict, client) -> None:
-    """QGIS 3.22 (Debian 12) reads CRS84, which it names EPSG:4326 with lon/lat axes."""
+def test_qgis_uses_the_storage_crs_and_gauss_kruger(qgis_result: dict, client) -> None:
+    assert qgis_result["version"] >= "3.32"
     published = client.get("/collections/poi/items/1").json()["geometry"]["coordinates"]
-    assert qgis_result["layers"]["poi"]["crs"] == "EPSG:4326"
-    assert qgis_result["feature_xy"] == pytest.approx(published, abs=1e-9)
+    default, gauss_kruger = qgis_result["features"]
+    assert qgis_result["layers"]["poi"]["crs"] == default["crs"] == "EPSG:4490"
+    assert default["xy"] == pytest.approx(published, abs=1e-9)  # QGIS keeps x = longitude
+    northing, easting = client.get(
+        "/collections/poi/items/1", params={"crs": "http://www.opengis.net/def/crs/EPSG/0/4549"}
+    ).json()["geometry"]["coordinates"]
+    assert gauss_kruger["crs"] == "EPSG:4549"
+    assert gauss_kruger["xy"] == pytest.approx([easting, northing], abs=1e-3)
 
 
 def test_qgis_bbox_subset_matches_the_server(qgis_result: dict, client) -> None:
@@ -140,9 +153,15 @@ def test_qgis_bbox_subset_matches_the_server(qgis_result: dict, client) -> None:
     assert qgis_result["bbox_count"] == expected > 0
 
 
-def test_qgis_expression_filter(qgis_result: dict, client) -> None:
+def test_qgis_pushes_the_expression_filter_as_cql2(qgis_result: dict, client) -> None:
     expected = client.get(
         "/collections/poi/items", params={"filter": "category='school'", "limit": 1}
     ).json()["numberMatched"]
     assert qgis_result["subset_accepted"] is True
-    assert qgis_result["subset_count"] == expected > 0
+    assert qgis_result["subset_count"] == qgis_result["subset_feature_count"] == expected > 0
+    pushed = [
+        line
+        for line in qgis_result["requests"]
+        if "/collections/poi/items" in line and "filter-lang=cql2-text" in line
+    ]
+    assert pushed and all("school" in line for line in pushed)
