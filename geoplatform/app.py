@@ -34,7 +34,11 @@ def open_catalog_and_store(settings: Settings) -> tuple[LayerCatalog, FeatureSto
 def create_app(settings: Settings) -> FastAPI:
     """Build the ASGI application: our routes first, pygeoapi mounted at the root."""
     catalog, store = open_catalog_and_store(settings)
-    store_key = str(settings.store.gpkg_path)
+    store_key = (
+        f"postgis:{settings.store.postgis_schema}"
+        if settings.store.backend == "postgis"
+        else f"gpkg:{settings.store.gpkg_path}"
+    )
     register_store(store_key, store)
     config = build_pygeoapi_config(settings, catalog, store, store_key)
     generate_templates(settings.generated_dir / "templates", settings.server.base_url())

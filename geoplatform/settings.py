@@ -18,8 +18,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class StoreSettings(BaseModel):
     """Where the features live."""
 
-    backend: Literal["gpkg"] = "gpkg"
+    backend: Literal["gpkg", "postgis"] = "gpkg"
     gpkg_path: Path = PROJECT_ROOT / "var" / "nantong.gpkg"
+    postgis_dsn: str | None = None
+    """libpq connection string, e.g. postgresql://user@127.0.0.1:55432/geoplatform."""
+    postgis_schema: str = "geoplatform"
     statement_timeout_s: float = Field(default=10.0, gt=0)
     """Reads running longer are cancelled and answered 503 QueryTimeout."""
 

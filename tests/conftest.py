@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,13 @@ from fastapi.testclient import TestClient
 
 from geoplatform.catalog import LayerCatalog, load_catalog
 from geoplatform.settings import PROJECT_ROOT, ServerSettings, Settings, StoreSettings
+from geoplatform.store import open_store
 from geoplatform.store.base import FeatureStore
 from geoplatform.store.gpkg import GeoPackageStore
 
 LAYERS_DIR = PROJECT_ROOT / "layers"
-STORE_BACKENDS = ["gpkg"]
+STORE_BACKENDS = ["gpkg", "postgis"]
+TEST_BACKEND = os.environ.get("GEOPLATFORM_TEST_BACKEND", "gpkg")
 
 
 @pytest.fixture(scope="session")
@@ -30,14 +33,26 @@ def catalog() -> LayerCatalog:
     return load_catalog(LAYERS_DIR)
 
 
-def open_backend(backend: str, directory: Path, catalog: LayerCatalog) -> FeatureStore:
-    """Open an empty store of the given backend in ``directory``."""
-    if backend == "gpkg":
-        store = GeoPackageStore(directory / "contract.gpkg", catalog)
-    else:  # pragma: no cover - other backends register here
-        raise ValueError(backend)
-    store.ensure_layers(list(catalog))
-    return store
+@pytest.fixture(scope="session")
+def postgis_dsn() -> str:
+    """DSN of the project's PostgreSQL/PostGIS cluster, started on demand (never skipped)."""
+    dsn = os.environ.get("GEOPLATFORM_TEST_POSTGIS_DSN")
+    if dsn:
+        return dsn
+    started = subprocess.run(
+        [str(PROJECT_ROOT / "scripts" / "postgres")], capture_output=True, text=True, check=False
+    )
+    if started.returncode != 0:
+        raise RuntimeError(f"cannot start PostgreSQL: {started.stderr[-2000:]}")
+    return started.stdout.strip().splitlines()[-1]
+
+
+def drop_schema(dsn: str, schema: str) -> None:
+    """Remove a test schema and everything in it."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture(params=STORE_BACKENDS)
@@ -45,32 +60,62 @@ def store(
     request: pytest.FixtureRequest, tmp_path: Path, catalog: LayerCatalog
 ) -> Iterator[FeatureStore]:
     """An empty store, once per backend: the contract tests run unchanged on each."""
-    with open_backend(request.param, tmp_path, catalog) as opened:
-        yield opened
+    if request.param == "gpkg":
+        with GeoPackageStore(tmp_path / "contract.gpkg", catalog) as opened:
+            opened.ensure_layers(list(catalog))
+            yield opened
+        return
+    from geoplatform.store.postgis import PostGISStore
+
+    dsn = request.getfixturevalue("postgis_dsn")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    try:
+        with PostGISStore(dsn, catalog, schema=schema, pool_size=2) as opened:
+            opened.ensure_layers(list(catalog))
+            yield opened
+    finally:
+        drop_schema(dsn, schema)
 
 
 @pytest.fixture(scope="session")
-def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings whose store holds the demo city, built once per test session."""
+def demo_settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """Settings whose store holds the demo city, built once per test session.
+
+    ``GEOPLATFORM_TEST_BACKEND=postgis`` runs the API, client and demo tests on the
+    PostGIS store instead of the GeoPackage (the test command runs both).
+    """
     from geoplatform.app import open_catalog_and_store
     from geoplatform.demo.build import build_demo_city
 
     directory = tmp_path_factory.mktemp("demo")
+    store_settings = StoreSettings(gpkg_path=directory / "nantong.gpkg")
+    schema = None
+    if TEST_BACKEND == "postgis":
+        schema = f"demo_{uuid.uuid4().hex[:12]}"
+        store_settings = StoreSettings(
+            backend="postgis",
+            postgis_dsn=request.getfixturevalue("postgis_dsn"),
+            postgis_schema=schema,
+        )
     settings = Settings(
-        store=StoreSettings(gpkg_path=directory / "nantong.gpkg"),
+        store=store_settings,
         generated_dir=directory / "generated",
         server=ServerSettings(port=free_port()),
     )
     _, store = open_catalog_and_store(settings)
     with store:
         build_demo_city(store)
-    return settings
+    yield settings
+    if schema is not None:
+        drop_schema(str(store_settings.postgis_dsn), schema)
 
 
 @pytest.fixture(scope="session")
 def demo_store(demo_settings: Settings, catalog: LayerCatalog) -> Iterator[FeatureStore]:
     """Read access to the demo city."""
-    with GeoPackageStore(demo_settings.store.gpkg_path, catalog) as opened:
+    with open_store(demo_settings.store, catalog) as opened:
         yield opened
 
 
@@ -112,6 +157,9 @@ def live_server(
     env = {
         **os.environ,
         "GEOPLATFORM_STORE__GPKG_PATH": str(demo_settings.store.gpkg_path),
+        "GEOPLATFORM_STORE__BACKEND": demo_settings.store.backend,
+        "GEOPLATFORM_STORE__POSTGIS_DSN": demo_settings.store.postgis_dsn or "",
+        "GEOPLATFORM_STORE__POSTGIS_SCHEMA": demo_settings.store.postgis_schema,
         "GEOPLATFORM_GENERATED_DIR": str(generated),
         "GEOPLATFORM_SERVER__ACCESS_LOG": "true",
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from geoplatform.catalog import LayerCatalog
+from geoplatform.errors import StoreUnavailable
 from geoplatform.settings import StoreSettings
 from geoplatform.store.base import (
     FeaturePage,
@@ -17,7 +18,18 @@ from geoplatform.store.base import (
 
 
 def open_store(settings: StoreSettings, catalog: LayerCatalog) -> FeatureStore:
-    """Open the configured backend (only GeoPackage today)."""
+    """Open the configured backend: the embedded GeoPackage or PostGIS."""
+    if settings.backend == "postgis":
+        from geoplatform.store.postgis import PostGISStore
+
+        if not settings.postgis_dsn:
+            raise StoreUnavailable("GEOPLATFORM_STORE__POSTGIS_DSN is not set")
+        return PostGISStore(
+            settings.postgis_dsn,
+            catalog,
+            schema=settings.postgis_schema,
+            statement_timeout=settings.statement_timeout_s,
+        )
     from geoplatform.store.gpkg import GeoPackageStore
 
     return GeoPackageStore(

@@ -21,7 +21,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from geoplatform.catalog import AttributeType, LayerCatalog, LayerDefinition
@@ -39,6 +38,7 @@ from geoplatform.store.base import (
 )
 from geoplatform.store.gpkg_format import quote
 from geoplatform.store.sql_filter import Dialect, FilterCompiler
+from geoplatform.store.values import storage_value
 
 SCHEMA_VERSION = "1"
 CHUNK_ROWS = 5000
@@ -99,25 +99,8 @@ SQLITE_DIALECT = Dialect(
     quote=quote,
     spatial=lambda name, column, marker: f"gp_spatial('{name}', {quote(column)}, {marker})",
     geometry_param=shapely.to_wkb,
+    boolean_param=int,
 )
-
-
-def _to_storage_value(value: Any, kind: AttributeType) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return None
-    if kind is AttributeType.datetime:
-        stamp = pd.Timestamp(value)
-        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-        return stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    if kind is AttributeType.date:
-        return pd.Timestamp(value).date().isoformat()
-    if kind is AttributeType.boolean:
-        return int(bool(value))
-    if kind is AttributeType.integer:
-        return int(value)
-    if kind is AttributeType.number:
-        return float(value)
-    return str(value)
 
 
 class GeoPackageStore(FeatureStore):
@@ -285,7 +268,7 @@ class GeoPackageStore(FeatureStore):
         for name, value in query.equals:
             kind = layer.attribute(name).type
             clauses.append(f"{quote(name)} = ?")
-            params.append(_to_storage_value(value, kind))
+            params.append(storage_value(value, kind))
         if query.filter is not None:
             compiled = FilterCompiler(layer, SQLITE_DIALECT).compile(query.filter)
             clauses.append(compiled.sql)
@@ -411,10 +394,7 @@ class GeoPackageStore(FeatureStore):
                 rows = [
                     (
                         blobs[i],
-                        *(
-                            _to_storage_value(col[i], k)
-                            for col, k in zip(columns, kinds, strict=True)
-                        ),
+                        *(storage_value(col[i], k) for col, k in zip(columns, kinds, strict=True)),
                     )
                     for i in range(start, stop)
                 ]

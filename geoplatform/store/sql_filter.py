@@ -17,6 +17,7 @@ from shapely.geometry import box, shape
 
 from geoplatform.catalog import AttributeType, LayerDefinition
 from geoplatform.errors import InvalidParameter, QueryTooComplex
+from geoplatform.store.values import utc_text
 
 MAX_NODES = 200
 MAX_DEPTH = 32
@@ -57,6 +58,8 @@ class Dialect:
     """(predicate name, quoted geometry column, placeholder) -> SQL boolean."""
     geometry_param: Callable[[Any], Any]
     """Turn a shapely geometry (lon/lat) into the bound value the SQL expects."""
+    boolean_param: Callable[[bool], Any] = bool
+    """SQLite compares booleans as 0/1 integers, PostgreSQL as booleans."""
 
 
 @dataclass
@@ -81,12 +84,6 @@ def _check_budget(root: ast.Node) -> None:
             stack.extend((child, depth + 1) for child in node.get_sub_nodes())
         elif isinstance(node, list):
             stack.extend((child, depth + 1) for child in node)
-
-
-def _utc_text(value: dt.datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class FilterCompiler:
@@ -123,13 +120,13 @@ class FilterCompiler:
         if isinstance(value, ast.Node | values.Geometry | values.Envelope):
             raise InvalidParameter("filter: expected a literal value", parameter="filter")
         if isinstance(value, dt.datetime):
-            return _utc_text(value) if kind is AttributeType.datetime else value.date().isoformat()
+            return utc_text(value) if kind is AttributeType.datetime else value.date().isoformat()
         if isinstance(value, dt.date):
             return value.isoformat()
         if kind is AttributeType.boolean:
             if not isinstance(value, bool):
                 raise InvalidParameter("filter: expected true or false", parameter="filter")
-            return int(value)
+            return self.dialect.boolean_param(value)
         if kind in (AttributeType.integer, AttributeType.number):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise InvalidParameter("filter: expected a number", parameter="filter")

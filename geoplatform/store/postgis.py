@@ -1,0 +1,366 @@
+"""geoplatform.store.postgis: the production store, PostgreSQL 15 + PostGIS 3.
+
+Same contract as the GeoPackage store: canonical geometry in CGCS2000 lon/lat
+(SRID 4490), exact counts kept per layer in the same transaction as every write,
+every value a bound parameter and every identifier checked against the layer
+registry. Reads run in autocommit under a statement time limit; bulk writes use
+COPY inside one transaction, so readers see the old rows until it commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import psycopg
+import shapely
+from psycopg import errors as pg_errors
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from geoplatform.catalog import AttributeType, LayerCatalog, LayerDefinition
+from geoplatform.errors import QueryTimeout, SchemaViolation, StoreUnavailable
+from geoplatform.store.base import (
+    FeaturePage,
+    FeatureQuery,
+    FeatureRecord,
+    FeatureStore,
+    LayerExtent,
+    Progress,
+    TimeInterval,
+    WriteReport,
+)
+from geoplatform.store.gpkg_format import quote
+from geoplatform.store.sql_filter import Dialect, FilterCompiler
+from geoplatform.store.values import output_value, storage_value, utc_text
+
+SCHEMA_VERSION = "1"
+SRID = 4490
+CHUNK_ROWS = 5000
+_SCHEMA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_PG_TYPES = {
+    AttributeType.string: "text",
+    AttributeType.integer: "bigint",
+    AttributeType.number: "double precision",
+    AttributeType.boolean: "boolean",
+    AttributeType.date: "date",
+    AttributeType.datetime: "timestamptz",
+}
+
+POSTGIS_DIALECT = Dialect(
+    placeholder="%s",
+    quote=quote,
+    spatial=lambda name, column, marker: (
+        f"ST_{name.capitalize()}({quote(column)}, ST_GeomFromWKB({marker}, {SRID}))"
+    ),
+    geometry_param=shapely.to_wkb,
+    boolean_param=bool,
+)
+
+
+class PostGISStore(FeatureStore):
+    """FeatureStore over one PostgreSQL schema; owns a small connection pool."""
+
+    def __init__(
+        self,
+        dsn: str,
+        catalog: LayerCatalog,
+        *,
+        schema: str = "geoplatform",
+        statement_timeout: float = 10.0,
+        pool_size: int = 8,
+    ) -> None:
+        if not _SCHEMA_NAME.match(schema):
+            raise ValueError(f"invalid schema name {schema!r}")
+        self.catalog = catalog
+        self.schema = schema
+        options = (
+            f"-c statement_timeout={int(statement_timeout * 1000)} "
+            f"-c idle_in_transaction_session_timeout=60000 -c search_path={schema},public"
+        )
+        self.pool = ConnectionPool(
+            dsn,
+            min_size=1,
+            max_size=pool_size,
+            timeout=2.0,
+            kwargs={"autocommit": True, "options": options, "connect_timeout": 3},
+            check=ConnectionPool.check_connection,
+            open=False,
+        )
+        try:
+            self.pool.open(wait=True, timeout=10.0)
+        except PoolTimeout as exc:
+            raise StoreUnavailable("the PostGIS store cannot be reached") from exc
+        self._create_metadata()
+
+    # -- connections -------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self.pool.connection() as connection:
+                yield connection
+        except PoolTimeout as exc:
+            raise StoreUnavailable("the store is overloaded, try again") from exc
+        except pg_errors.QueryCanceled as exc:
+            raise QueryTimeout("the query took too long; narrow it down") from exc
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable("the store cannot answer now, try again") from exc
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self._connection() as connection:
+            return connection.execute(sql, params, prepare=True).fetchall()
+
+    def close(self) -> None:
+        """Close the pool and every connection in it."""
+        self.pool.close()
+
+    # -- schema ----------------------------------------------------------------
+
+    def _table(self, layer_id: str) -> str:
+        return f"{quote(self.schema)}.{quote(self.catalog.get(layer_id).id)}"
+
+    def _create_metadata(self) -> None:
+        s = quote(self.schema)
+        with self._connection() as connection, connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+            connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {s}.gp_meta (key text PRIMARY KEY, value text)"
+            )
+            connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {s}.gp_layer_stats (layer_id text PRIMARY KEY, "
+                "feature_count bigint NOT NULL, min_x double precision, min_y double precision, "
+                "max_x double precision, max_y double precision, t_min text, t_max text)"
+            )
+            connection.execute(
+                f"INSERT INTO {s}.gp_meta VALUES ('schema_version', %s) ON CONFLICT DO NOTHING",
+                (SCHEMA_VERSION,),
+            )
+            version = connection.execute(
+                f"SELECT value FROM {s}.gp_meta WHERE key = 'schema_version'"
+            ).fetchone()
+        if version is None or version[0] != SCHEMA_VERSION:
+            raise StoreUnavailable("store schema version differs from this release: migrate first")
+
+    def exists(self, layer_id: str) -> bool:
+        """True when the layer's table exists in the schema."""
+        layer = self.catalog.get(layer_id)
+        rows = self._fetch(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+            (self.schema, layer.id),
+        )
+        return bool(rows)
+
+    def ensure_layers(self, layers: Sequence[LayerDefinition]) -> None:
+        """Create missing layer tables and their indexes (one transaction)."""
+        missing = [layer for layer in layers if not self.exists(layer.id)]
+        if not missing:
+            return
+        with self._connection() as connection, connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
+            for layer in missing:
+                self._create_table(connection, layer)
+
+    def _create_table(self, connection: psycopg.Connection[Any], layer: LayerDefinition) -> None:
+        table = self._table(layer.id)
+        columns = ", ".join(f"{quote(a.name)} {_PG_TYPES[a.type]}" for a in layer.attributes)
+        connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} (fid bigint GENERATED BY DEFAULT AS IDENTITY "
+            f"PRIMARY KEY, geom geometry({layer.geometry_type}, {SRID}), {columns})"
+        )
+        connection.execute(
+            f"CREATE INDEX IF NOT EXISTS {quote(f'{layer.id}_geom_idx')} "
+            f"ON {table} USING gist (geom)"
+        )
+        if layer.temporal_property:
+            connection.execute(
+                f"CREATE INDEX IF NOT EXISTS {quote(f'{layer.id}_{layer.temporal_property}_idx')} "
+                f"ON {table} ({quote(layer.temporal_property)})"
+            )
+        connection.execute(
+            f"INSERT INTO {quote(self.schema)}.gp_layer_stats (layer_id, feature_count) "
+            "VALUES (%s, 0) ON CONFLICT DO NOTHING",
+            (layer.id,),
+        )
+
+    # -- reads -------------------------------------------------------------------
+
+    def count(self, layer_id: str) -> int:
+        """Exact feature count, maintained in the same transaction as every write."""
+        layer = self.catalog.get(layer_id)
+        rows = self._fetch(
+            f"SELECT feature_count FROM {quote(self.schema)}.gp_layer_stats WHERE layer_id = %s",
+            (layer.id,),
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def extent(self, layer_id: str) -> LayerExtent:
+        """Spatial and temporal extent recorded at the last write."""
+        layer = self.catalog.get(layer_id)
+        rows = self._fetch(
+            "SELECT min_x, min_y, max_x, max_y, t_min, t_max "
+            f"FROM {quote(self.schema)}.gp_layer_stats WHERE layer_id = %s",
+            (layer.id,),
+        )
+        if not rows or rows[0][0] is None:
+            return LayerExtent(None, None)
+        row = rows[0]
+        interval = TimeInterval(row[4], row[5]) if row[4] else None
+        return LayerExtent((row[0], row[1], row[2], row[3]), interval)
+
+    def _where(self, layer: LayerDefinition, query: FeatureQuery) -> tuple[list[str], list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if query.bbox is not None:
+            envelope = f"ST_MakeEnvelope(%s, %s, %s, %s, {SRID})"
+            clauses.append(f"geom && {envelope} AND ST_Intersects(geom, {envelope})")
+            params += [*query.bbox, *query.bbox]
+        if query.interval is not None and layer.temporal_property:
+            column = quote(layer.temporal_property)
+            if query.interval.start is not None:
+                clauses.append(f"{column} >= %s::timestamptz")
+                params.append(query.interval.start)
+            if query.interval.end is not None:
+                clauses.append(f"{column} <= %s::timestamptz")
+                params.append(query.interval.end)
+        for name, value in query.equals:
+            clauses.append(f"{quote(name)} = %s")
+            params.append(storage_value(value, layer.attribute(name).type))
+        if query.filter is not None:
+            compiled = FilterCompiler(layer, POSTGIS_DIALECT).compile(query.filter)
+            clauses.append(compiled.sql)
+            params += compiled.params
+        return clauses, params
+
+    def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
+        """One page in (sortby, fid) order; keyset when ``after_fid`` is given."""
+        layer = self.catalog.get(layer_id)
+        table = self._table(layer.id)
+        clauses, params = self._where(layer, query)
+        number_matched = None
+        if query.with_count:
+            if query.is_unfiltered:
+                number_matched = self.count(layer_id)
+            else:
+                where = " WHERE " + " AND ".join(clauses) if clauses else ""
+                number_matched = int(
+                    self._fetch(f"SELECT count(*) FROM {table}{where}", params)[0][0]
+                )
+        if query.after_fid is not None:
+            clauses.append("fid > %s")
+            params.append(query.after_fid)
+        names = (
+            list(query.properties) if query.properties is not None else list(layer.attribute_names)
+        )
+        columns = ["fid", "ST_AsBinary(geom)" if query.with_geometry else "NULL"]
+        columns += [quote(n) for n in names]
+        order = [f"{quote(k.name)} {'ASC' if k.ascending else 'DESC'}" for k in query.sortby]
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        offset = 0 if query.after_fid is not None else query.offset
+        rows = self._fetch(
+            f"SELECT {', '.join(columns)} FROM {table}{where} "
+            f"ORDER BY {', '.join([*order, 'fid ASC'])} LIMIT %s OFFSET %s",
+            [*params, query.limit, offset],
+        )
+        return FeaturePage(_records(layer, names, rows), number_matched)
+
+    def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
+        """One feature by its id."""
+        layer = self.catalog.get(layer_id)
+        names = list(layer.attribute_names)
+        columns = ", ".join(["fid", "ST_AsBinary(geom)", *(quote(n) for n in names)])
+        rows = self._fetch(f"SELECT {columns} FROM {self._table(layer.id)} WHERE fid = %s", [fid])
+        records = _records(layer, names, rows)
+        return records[0] if records else None
+
+    # -- writes ------------------------------------------------------------------
+
+    def replace_all(
+        self, layer_id: str, frame: gpd.GeoDataFrame, progress: Progress | None = None
+    ) -> WriteReport:
+        """Replace the layer's rows in one transaction (COPY): all land, or none."""
+        layer = self.catalog.get(layer_id)
+        names = [n for n in layer.attribute_names if n in frame.columns]
+        missing = [a.name for a in layer.attributes if a.required and a.name not in frame]
+        if missing:
+            raise SchemaViolation(f"missing required attributes: {', '.join(missing)}")
+        geometries = np.asarray(frame.geometry.values, dtype=object)
+        ewkb = shapely.to_wkb(shapely.set_srid(geometries, SRID), hex=True, include_srid=True)
+        kinds = [layer.attribute(n).type for n in names]
+        columns = [frame[n].tolist() for n in names]
+        total = len(frame)
+        self.ensure_layers([layer])
+        table = self._table(layer.id)
+        target = ", ".join(["geom", *(quote(n) for n in names)])
+        with self._connection() as connection, connection.transaction():
+            connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            connection.execute(f"DELETE FROM {table}")
+            connection.execute(f"ALTER TABLE {table} ALTER COLUMN fid RESTART WITH 1")
+            with connection.cursor().copy(f"COPY {table} ({target}) FROM STDIN") as copy:
+                for start in range(0, total, CHUNK_ROWS):
+                    stop = min(start + CHUNK_ROWS, total)
+                    for i in range(start, stop):
+                        copy.write_row(
+                            (
+                                ewkb[i],
+                                *(
+                                    storage_value(c[i], k)
+                                    for c, k in zip(columns, kinds, strict=True)
+                                ),
+                            )
+                        )
+                    if progress is not None:
+                        progress(stop, total)
+            self._record_stats(connection, layer)
+        return WriteReport(layer_id, total)
+
+    def _record_stats(self, connection: psycopg.Connection[Any], layer: LayerDefinition) -> None:
+        table = self._table(layer.id)
+        times = "NULL, NULL"
+        if layer.temporal_property:
+            column = quote(layer.temporal_property)
+            times = f"min({column}), max({column})"
+        stats = connection.execute(
+            "SELECT n, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1 FROM "
+            f"(SELECT count(*) AS n, ST_Extent(geom) AS e, {times.replace(', ', ' AS t0, ')} AS t1 "
+            f"FROM {table}) AS s"
+        ).fetchone()
+        assert stats is not None
+        connection.execute(
+            f"INSERT INTO {quote(self.schema)}.gp_layer_stats "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (layer_id) DO UPDATE SET feature_count = EXCLUDED.feature_count, "
+            "min_x = EXCLUDED.min_x, min_y = EXCLUDED.min_y, max_x = EXCLUDED.max_x, "
+            "max_y = EXCLUDED.max_y, t_min = EXCLUDED.t_min, t_max = EXCLUDED.t_max",
+            (layer.id, int(stats[0]), *stats[1:5], _time_text(stats[5]), _time_text(stats[6])),
+        )
+
+
+def _time_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return utc_text(value)
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _records(
+    layer: LayerDefinition, names: list[str], rows: list[tuple[Any, ...]]
+) -> list[FeatureRecord]:
+    if not rows:
+        return []
+    geometries = shapely.from_wkb([None if row[1] is None else bytes(row[1]) for row in rows])
+    kinds = [layer.attribute(n).type for n in names]
+    return [
+        FeatureRecord(
+            int(row[0]),
+            geometry,
+            {n: output_value(v, k) for n, v, k in zip(names, row[2:], kinds, strict=True)},
+        )
+        for row, geometry in zip(rows, geometries, strict=True)
+    ]
