@@ -29,6 +29,11 @@ def _progress(label: str):  # type: ignore[no-untyped-def]
     return report
 
 
+def _say(message: str) -> None:
+    """Progress and notices go to standard error, results to standard output."""
+    click.echo(message, err=True)
+
+
 @click.group()
 def cli() -> None:
     """geoplatform: the city's spatial base database over OGC API."""
@@ -145,6 +150,84 @@ def import_command(
         f"{report.layer_id}: {report.written} written of {report.read} read "
         f"({report.fixed} fixed, {report.skipped} skipped) from {report.source_crs}"
     )
+
+
+@cli.group()
+def db() -> None:
+    """Store administration: initialise, move between backends, back up, restore."""
+
+
+@db.command(name="init")
+def db_init() -> None:
+    """Create the store's metadata and every layer table (idempotent)."""
+    from geoplatform.app import open_catalog_and_store
+
+    settings = _settings()
+    _, store = open_catalog_and_store(settings)
+    with store:
+        click.echo(f"{settings.store.backend} store ready, {len(store.catalog)} layers")
+
+
+@db.command(name="move")
+@click.option("--to-gpkg", "to_gpkg", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--to-postgis", "to_postgis", metavar="DSN", help="libpq DSN of the target.")
+@click.option("--schema", default="geoplatform", show_default=True, help="Target schema.")
+def db_move(to_gpkg: Path | None, to_postgis: str | None, schema: str) -> None:
+    """Copy the whole configured store to another backend, verified, all or nothing."""
+    from geoplatform.app import open_catalog_and_store
+    from geoplatform.store.transfer import move_to_gpkg, move_to_postgis
+
+    if (to_gpkg is None) == (to_postgis is None):
+        raise click.UsageError("give exactly one of --to-gpkg and --to-postgis")
+    _, store = open_catalog_and_store(_settings())
+    with store:
+        if to_gpkg is not None:
+            counts = move_to_gpkg(store, to_gpkg, _say)
+        else:
+            counts = move_to_postgis(store, str(to_postgis), schema, _say)
+    click.echo(f"moved {sum(counts.values())} features in {len(counts)} layers")
+
+
+@db.command(name="backup")
+@click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
+def db_backup(target: Path) -> None:
+    """Online backup of the GeoPackage store to TARGET, with a manifest beside it."""
+    from geoplatform.catalog import load_catalog
+    from geoplatform.store.backup import backup_gpkg, manifest_path
+
+    settings = _settings()
+    if settings.store.backend != "gpkg":
+        raise click.ClickException("PostGIS backups (pg_dump) are not implemented yet")
+    manifest = backup_gpkg(settings.store.gpkg_path, target, load_catalog(settings.layers_dir))
+    total = sum(int(str(entry["count"])) for entry in manifest.values())
+    click.echo(f"backed up {total} features to {target} ({manifest_path(target).name})")
+
+
+@db.command(name="restore")
+@click.argument("backup", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+def db_restore(backup: Path) -> None:
+    """Verify BACKUP against its manifest, then replace the GeoPackage store with it."""
+    from geoplatform.catalog import load_catalog
+    from geoplatform.store.backup import restore_gpkg
+
+    settings = _settings()
+    if settings.store.backend != "gpkg":
+        raise click.ClickException("PostGIS restores (pg_restore) are not implemented yet")
+    manifest = restore_gpkg(backup, settings.store.gpkg_path, load_catalog(settings.layers_dir))
+    click.echo(f"restored and verified {len(manifest)} layers into {settings.store.gpkg_path}")
+
+
+@db.command(name="fingerprint")
+def db_fingerprint() -> None:
+    """Print count and SHA-256 per layer (backend independent) as JSON."""
+    import orjson
+
+    from geoplatform.app import open_catalog_and_store
+    from geoplatform.store.transfer import fingerprint
+
+    _, store = open_catalog_and_store(_settings())
+    with store:
+        click.echo(orjson.dumps(fingerprint(store), option=orjson.OPT_INDENT_2).decode())
 
 
 @cli.command(name="layers")

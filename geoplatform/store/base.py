@@ -17,6 +17,7 @@ from pygeofilter.ast import Node
 from shapely.geometry.base import BaseGeometry
 
 from geoplatform.catalog import LayerCatalog, LayerDefinition
+from geoplatform.errors import SchemaViolation
 
 BBox = tuple[float, float, float, float]
 Progress = Callable[[int, int], None]
@@ -97,6 +98,16 @@ class WriteReport:
     warnings: list[str] = field(default_factory=list)
 
 
+def explicit_fids(frame: gpd.GeoDataFrame) -> list[int] | None:
+    """Feature ids a write must keep (a ``fid`` column), checked unique and positive."""
+    if "fid" not in frame.columns:
+        return None
+    fids = [int(v) for v in frame["fid"]]
+    if len(set(fids)) != len(fids) or any(f < 1 for f in fids):
+        raise SchemaViolation("fid values must be unique positive integers")
+    return fids
+
+
 class FeatureStore(abc.ABC):
     """Contract of a feature store; backends are context managers that own connections."""
 
@@ -130,7 +141,11 @@ class FeatureStore(abc.ABC):
     def replace_all(
         self, layer_id: str, frame: gpd.GeoDataFrame, progress: Progress | None = None
     ) -> WriteReport:
-        """Atomically replace every feature of a layer; on failure nothing changes."""
+        """Atomically replace every feature of a layer; on failure nothing changes.
+
+        Features get ids 1..n in frame order, or keep those of a ``fid`` column
+        (moves between stores and restores keep every URL valid).
+        """
 
     @abc.abstractmethod
     def close(self) -> None:

@@ -35,6 +35,7 @@ from geoplatform.store.base import (
     Progress,
     TimeInterval,
     WriteReport,
+    explicit_fids,
 )
 from geoplatform.store.gpkg_format import quote
 from geoplatform.store.sql_filter import Dialect, FilterCompiler
@@ -380,10 +381,11 @@ class GeoPackageStore(FeatureStore):
         kinds = [layer.attribute(n).type for n in names]
         columns = [frame[n].tolist() for n in names]
         total = len(frame)
-        marks = ", ".join("?" * (len(names) + 1))
+        fids = explicit_fids(frame)
+        columns_sql = ", ".join(["fid", "geom", *(quote(n) for n in names)])
         insert = (
-            f"INSERT INTO {quote(layer.id)} (geom, {', '.join(quote(n) for n in names)}) "
-            f"VALUES ({marks})"
+            f"INSERT INTO {quote(layer.id)} ({columns_sql}) "
+            f"VALUES ({', '.join('?' * (len(names) + 2))})"
         )
         self.ensure_layers([layer])
         with self._writing() as connection:
@@ -393,6 +395,7 @@ class GeoPackageStore(FeatureStore):
                 stop = min(start + CHUNK_ROWS, total)
                 rows = [
                     (
+                        None if fids is None else fids[i],
                         blobs[i],
                         *(storage_value(col[i], k) for col, k in zip(columns, kinds, strict=True)),
                     )

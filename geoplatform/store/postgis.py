@@ -33,6 +33,7 @@ from geoplatform.store.base import (
     Progress,
     TimeInterval,
     WriteReport,
+    explicit_fids,
 )
 from geoplatform.store.gpkg_format import quote
 from geoplatform.store.sql_filter import Dialect, FilterCompiler
@@ -294,19 +295,20 @@ class PostGISStore(FeatureStore):
         kinds = [layer.attribute(n).type for n in names]
         columns = [frame[n].tolist() for n in names]
         total = len(frame)
+        fids = explicit_fids(frame)
         self.ensure_layers([layer])
         table = self._table(layer.id)
-        target = ", ".join(["geom", *(quote(n) for n in names)])
+        target = ", ".join(["fid", "geom", *(quote(n) for n in names)])
         with self._connection() as connection, connection.transaction():
             connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
             connection.execute(f"DELETE FROM {table}")
-            connection.execute(f"ALTER TABLE {table} ALTER COLUMN fid RESTART WITH 1")
             with connection.cursor().copy(f"COPY {table} ({target}) FROM STDIN") as copy:
                 for start in range(0, total, CHUNK_ROWS):
                     stop = min(start + CHUNK_ROWS, total)
                     for i in range(start, stop):
                         copy.write_row(
                             (
+                                i + 1 if fids is None else fids[i],
                                 ewkb[i],
                                 *(
                                     storage_value(c[i], k)
@@ -316,6 +318,9 @@ class PostGISStore(FeatureStore):
                         )
                     if progress is not None:
                         progress(stop, total)
+            last = connection.execute(f"SELECT coalesce(max(fid), 0) + 1 FROM {table}").fetchone()
+            assert last is not None
+            connection.execute(f"ALTER TABLE {table} ALTER COLUMN fid RESTART WITH {int(last[0])}")
             self._record_stats(connection, layer)
         return WriteReport(layer_id, total)
 

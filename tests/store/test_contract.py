@@ -182,3 +182,15 @@ def test_contract_empty_layer(store) -> None:
     assert store.extent("poi").bbox is None
     store.replace_all("poi", gpd.GeoDataFrame(poi_frame().iloc[:0]))
     assert store.count("poi") == 0
+
+
+def test_contract_explicit_fids_are_kept(store) -> None:
+    frame = poi_frame()
+    frame["fid"] = [10, 20, 30, 40, 55]
+    store.replace_all("poi", frame)
+    assert [f.fid for f in store.query("poi", FeatureQuery()).features] == [10, 20, 30, 40, 55]
+    assert store.get("poi", 55).properties["name"] == "派出所戊"
+    frame["fid"] = [1, 1, 2, 3, 4]
+    with pytest.raises(SchemaViolation):
+        store.replace_all("poi", frame)
+    assert store.count("poi") == 5

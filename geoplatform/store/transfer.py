@@ -1,0 +1,126 @@
+"""geoplatform.store.transfer: read whole layers, fingerprint stores, move between backends.
+
+A fingerprint (feature count and SHA-256 per layer over fid, geometry WKB and
+properties in fid order) does not depend on the backend, so a move GeoPackage ->
+PostGIS -> GeoPackage, or a backup and its restore, can be verified exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import orjson
+import shapely
+
+from geoplatform.errors import StoreUnavailable
+from geoplatform.store.base import FeatureQuery, FeatureRecord, FeatureStore
+
+PAGE = 10_000
+Report = Callable[[str], None]
+
+
+def iter_records(store: FeatureStore, layer_id: str, page: int = PAGE) -> Iterator[FeatureRecord]:
+    """Every feature of a layer in fid order, read by keyset pages."""
+    after = 0
+    while True:
+        chunk = store.query(
+            layer_id, FeatureQuery(limit=page, after_fid=after, with_count=False)
+        ).features
+        yield from chunk
+        if len(chunk) < page:
+            return
+        after = chunk[-1].fid
+
+
+def read_frame(store: FeatureStore, layer_id: str) -> gpd.GeoDataFrame:
+    """A whole layer as a GeoDataFrame (lon/lat, EPSG:4490), fid order kept."""
+    layer = store.catalog.get(layer_id)
+    records = list(iter_records(store, layer_id))
+    data = {name: [r.properties[name] for r in records] for name in layer.attribute_names}
+    data["fid"] = [r.fid for r in records]
+    return gpd.GeoDataFrame(data, geometry=[r.geometry for r in records], crs=4490)
+
+
+def fingerprint(store: FeatureStore) -> dict[str, dict[str, object]]:
+    """{layer id: {"count", "sha256"}} for every layer in the store's catalog."""
+    result: dict[str, dict[str, object]] = {}
+    for layer in store.catalog:
+        digest = hashlib.sha256()
+        count = 0
+        for record in iter_records(store, layer.id):
+            wkb = b"" if record.geometry is None else shapely.to_wkb(record.geometry, hex=False)
+            digest.update(
+                orjson.dumps([record.fid, record.properties], option=orjson.OPT_SORT_KEYS)
+            )
+            digest.update(wkb)
+            count += 1
+        result[layer.id] = {"count": count, "sha256": digest.hexdigest()}
+    return result
+
+
+def copy_layers(source: FeatureStore, target: FeatureStore, report: Report) -> dict[str, int]:
+    """Copy every catalog layer from ``source`` into ``target`` (each layer replaced whole)."""
+    counts: dict[str, int] = {}
+    target.ensure_layers(list(target.catalog))
+    for layer in source.catalog:
+        frame = read_frame(source, layer.id)
+
+        def progress(done: int, total: int, name: str = layer.id) -> None:
+            if done == total or done % 50_000 < 5_000:
+                report(f"{name}: {done}/{total}")
+
+        counts[layer.id] = target.replace_all(layer.id, frame, progress).written
+        if counts[layer.id] == 0:
+            report(f"{layer.id}: 0/0")
+    return counts
+
+
+def move_to_gpkg(source: FeatureStore, target: Path, report: Report) -> dict[str, int]:
+    """Copy a whole store into a new GeoPackage at ``target``, atomically (rename)."""
+    from geoplatform.store.gpkg import GeoPackageStore
+
+    partial = target.with_name(target.name + ".partial")
+    for leftover in partial.parent.glob(partial.name + "*"):
+        leftover.unlink()
+    with GeoPackageStore(partial, source.catalog) as staged:
+        counts = copy_layers(source, staged, report)
+        _check_same(source, staged)
+    for suffix in ("-wal", "-shm"):
+        Path(str(partial) + suffix).unlink(missing_ok=True)
+    os.replace(partial, target)
+    return counts
+
+
+def move_to_postgis(source: FeatureStore, dsn: str, schema: str, report: Report) -> dict[str, int]:
+    """Copy a whole store into PostGIS ``schema``: staged, verified, then swapped in one step."""
+    import psycopg
+
+    from geoplatform.store.postgis import PostGISStore
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", schema):
+        raise StoreUnavailable("schema: lowercase letters, digits and _ (at most 41)")
+    staging = f"{schema}_staging_{secrets.token_hex(4)}"
+    try:
+        with PostGISStore(dsn, source.catalog, schema=staging) as staged:
+            counts = copy_layers(source, staged, report)
+            _check_same(source, staged)
+        with psycopg.connect(dsn) as connection, connection.transaction():
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            connection.execute(f'ALTER SCHEMA "{staging}" RENAME TO "{schema}"')
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{staging}" CASCADE')
+    return counts
+
+
+def _check_same(source: FeatureStore, target: FeatureStore) -> None:
+    expected, actual = fingerprint(source), fingerprint(target)
+    if expected != actual:
+        differing = sorted(k for k in expected if expected[k] != actual.get(k))
+        raise StoreUnavailable(f"copy differs from its source in {', '.join(differing)}")

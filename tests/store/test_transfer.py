@@ -1,0 +1,80 @@
+"""Moves between backends and GeoPackage backup/restore, verified by fingerprints."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from geoplatform.store.backup import RestoreError, backup_gpkg, restore_gpkg
+from geoplatform.store.gpkg import GeoPackageStore
+from geoplatform.store.gpkg_format import register_functions
+from geoplatform.store.postgis import PostGISStore
+from geoplatform.store.transfer import fingerprint, move_to_gpkg, move_to_postgis
+from tests.common import case_frame, poi_frame, unit_frame
+from tests.conftest import drop_schema
+
+
+@pytest.fixture
+def source(tmp_path: Path, catalog) -> GeoPackageStore:
+    store = GeoPackageStore(tmp_path / "source.gpkg", catalog)
+    store.ensure_layers(list(catalog))
+    pois = poi_frame()
+    pois["fid"] = [3, 5, 8, 13, 21]  # ids with gaps must survive every move
+    store.replace_all("poi", pois)
+    store.replace_all("city_case", case_frame())
+    store.replace_all("unit_grid", unit_frame())
+    return store
+
+
+def test_move_gpkg_to_postgis_and_back_is_lossless(
+    source, tmp_path: Path, postgis_dsn, catalog
+) -> None:
+    schema = "move_test_target"
+    drop_schema(postgis_dsn, schema)
+    before = fingerprint(source)
+    messages: list[str] = []
+    try:
+        move_to_postgis(source, postgis_dsn, schema, messages.append)
+        with PostGISStore(postgis_dsn, catalog, schema=schema) as moved:
+            assert fingerprint(moved) == before
+            assert moved.get("poi", 21).properties["name"] == "派出所戊"
+            back = tmp_path / "back.gpkg"
+            move_to_gpkg(moved, back, messages.append)
+        with GeoPackageStore(back, catalog) as returned:
+            assert fingerprint(returned) == before
+        assert "poi: 5/5" in messages
+        # a second move replaces the target whole
+        source.replace_all("poi", poi_frame().iloc[:1])
+        move_to_postgis(source, postgis_dsn, schema, messages.append)
+        with PostGISStore(postgis_dsn, catalog, schema=schema) as moved:
+            assert moved.count("poi") == 1 and moved.count("city_case") == 4
+    finally:
+        drop_schema(postgis_dsn, schema)
+
+
+def test_backup_and_verified_restore(source, tmp_path: Path, catalog) -> None:
+    backup = tmp_path / "backup.gpkg"
+    manifest = backup_gpkg(source.path, backup, catalog)
+    assert manifest["poi"]["count"] == 5
+    source.replace_all("poi", poi_frame().iloc[:2])  # changes after the backup
+    source.close()
+    restore_gpkg(backup, source.path, catalog)
+    with GeoPackageStore(source.path, catalog) as restored:
+        assert fingerprint(restored) == manifest
+    assert (tmp_path / "source.gpkg.pre-restore").exists()
+
+
+def test_restore_refuses_a_tampered_backup(source, tmp_path: Path, catalog) -> None:
+    backup = tmp_path / "backup.gpkg"
+    backup_gpkg(source.path, backup, catalog)
+    with sqlite3.connect(backup) as connection:
+        register_functions(connection)
+        connection.execute("UPDATE poi SET name = 'changed' WHERE fid = 3")
+    before = fingerprint(source)
+    source.close()
+    with pytest.raises(RestoreError, match="poi"):
+        restore_gpkg(backup, source.path, catalog)
+    with GeoPackageStore(source.path, catalog) as untouched:
+        assert fingerprint(untouched) == before
