@@ -5,8 +5,10 @@ Serves the demo city with ``geoplatform serve`` (one worker), loads it with wrk
 answers in-process, so the HTTP and pygeoapi overhead is visible.
 
     .venv/bin/python bench/features.py [--duration 10] [--store var/bench.gpkg]
+    .venv/bin/python bench/features.py --postgis-dsn "$(scripts/postgres)" [--workers 2]
 
-Needs Debian's ``wrk``. The demo store is built first when missing.
+Needs Debian's ``wrk``. The demo store is built first when missing (GeoPackage)
+or empty (PostGIS schema ``bench``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ from pathlib import Path
 import httpx
 
 from geoplatform.catalog import load_catalog
-from geoplatform.settings import PROJECT_ROOT
-from geoplatform.store import FeatureQuery
-from geoplatform.store.gpkg import GeoPackageStore
+from geoplatform.settings import PROJECT_ROOT, StoreSettings
+from geoplatform.store import FeatureQuery, FeatureStore, open_store
 
 BBOX = (120.85, 32.0, 120.9, 32.05)
 SCENARIOS = [
@@ -73,7 +74,7 @@ def wrk(url: str, duration: int) -> tuple[float, float, float]:
     return rate, percentile("50"), percentile("99")
 
 
-def store_rate(store: GeoPackageStore, query: FeatureQuery | None, seconds: float = 3.0) -> float:
+def store_rate(store: FeatureStore, query: FeatureQuery | None, seconds: float = 3.0) -> float:
     """Answers per second straight from the store (one thread), for the same page."""
     calls, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
@@ -89,13 +90,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--store", type=Path, default=PROJECT_ROOT / "var" / "bench.gpkg")
+    parser.add_argument("--postgis-dsn", default=None, help="bench the PostGIS store instead")
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     env = {**os.environ, "GEOPLATFORM_STORE__GPKG_PATH": str(args.store)}
-    if not args.store.exists():
-        subprocess.run([sys.executable, "-m", "geoplatform.cli", "demo"], env=env, check=True)
+    store_settings = StoreSettings(gpkg_path=args.store)
+    if args.postgis_dsn:
+        env |= {
+            "GEOPLATFORM_STORE__BACKEND": "postgis",
+            "GEOPLATFORM_STORE__POSTGIS_DSN": args.postgis_dsn,
+            "GEOPLATFORM_STORE__POSTGIS_SCHEMA": "bench",
+        }
+        store_settings = StoreSettings(
+            backend="postgis", postgis_dsn=args.postgis_dsn, postgis_schema="bench"
+        )
+    catalog = load_catalog(PROJECT_ROOT / "layers")
+    with open_store(store_settings, catalog) as probe:
+        probe.ensure_layers(list(catalog))
+        empty = probe.count("component") == 0
+    if empty:
+        subprocess.run(
+            [sys.executable, "-m", "geoplatform.cli", "demo", "--force"], env=env, check=True
+        )
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "geoplatform.cli", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "geoplatform.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         env={**env, "GEOPLATFORM_GENERATED_DIR": str(args.store.parent / "bench-generated")},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -108,10 +136,10 @@ def main() -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        store = GeoPackageStore(args.store, load_catalog(PROJECT_ROOT / "layers"))
+        store = open_store(store_settings, catalog)
         print(
-            f"geoplatform on GeoPackage ({args.store.name}), 1 worker, "
-            f"wrk -t2 -c16 -d{args.duration}s"
+            f"geoplatform on {store_settings.backend}, {args.workers} worker(s), "
+            f"wrk -t2 -c16 -d{args.duration}s; store/s = the store's own rate, one thread"
         )
         print(
             f"| {'request':<34} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'store/s':>8} |"

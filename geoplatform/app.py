@@ -31,6 +31,11 @@ def open_catalog_and_store(settings: Settings) -> tuple[LayerCatalog, FeatureSto
     return catalog, store
 
 
+def create_app_from_environment() -> FastAPI:
+    """Factory for server workers: each builds its app from GEOPLATFORM_* variables."""
+    return create_app(Settings())
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the ASGI application: our routes first, pygeoapi mounted at the root."""
     catalog, store = open_catalog_and_store(settings)

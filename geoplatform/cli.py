@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -42,16 +43,35 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
-def serve(host: str | None, port: int | None) -> None:
-    """Serve the OGC API; builds the demo city first when the store does not exist."""
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Serve the OGC API; builds the demo city first when the store does not exist.
+
+    With several workers each process builds the same app from the environment
+    (layers and configuration are read at start: restart to apply changes).
+    """
     import uvicorn
 
     from geoplatform.app import create_app
 
     settings = _settings(host=host, port=port)
-    if not settings.store.gpkg_path.exists():
+    if settings.store.backend == "gpkg" and not settings.store.gpkg_path.exists():
         click.echo(f"no store at {settings.store.gpkg_path}: building the demo city", err=True)
         _build_demo(settings)
+    if workers > 1:
+        os.environ["GEOPLATFORM_SERVER__HOST"] = settings.server.host
+        os.environ["GEOPLATFORM_SERVER__PORT"] = str(settings.server.port)
+        click.echo(f"serving {settings.server.base_url()}/ with {workers} workers", err=True)
+        uvicorn.run(
+            "geoplatform.app:create_app_from_environment",
+            factory=True,
+            workers=workers,
+            host=settings.server.host,
+            port=settings.server.port,
+            log_level="info" if settings.server.access_log else "warning",
+            access_log=settings.server.access_log,
+        )
+        return
     started = time.perf_counter()
     app = create_app(settings)
     click.echo(
@@ -92,8 +112,22 @@ def _build_demo(settings: Settings) -> None:
 @cli.command()
 @click.option("--force", is_flag=True, help="Rebuild even if the store exists.")
 def demo(force: bool) -> None:
-    """Build the deterministic Nantong demo city into the configured store."""
+    """Build the deterministic Nantong demo city into the configured store.
+
+    On PostGIS every layer is replaced, each in its own transaction.
+    """
     settings = _settings()
+    if settings.store.backend == "postgis":
+        from geoplatform.app import open_catalog_and_store
+        from geoplatform.demo.build import build_demo_city
+
+        _, store = open_catalog_and_store(settings)
+        with store:
+            if not force and any(store.count(layer.id) for layer in store.catalog):
+                raise click.ClickException("the PostGIS store holds data (use --force)")
+            counts = build_demo_city(store, _say)
+        click.echo(f"demo city: {sum(counts.values())} features in {len(counts)} layers")
+        return
     if settings.store.gpkg_path.exists() and not force:
         raise click.ClickException(f"{settings.store.gpkg_path} exists (use --force)")
     if force:

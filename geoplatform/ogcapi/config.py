@@ -15,6 +15,7 @@ import yaml
 
 from geoplatform import crs
 from geoplatform.catalog import LayerCatalog, LayerDefinition
+from geoplatform.files import write_atomic
 from geoplatform.settings import Settings
 from geoplatform.store.base import FeatureStore
 from geoplatform.web.vendor import BLANK_TILE_PATH
@@ -101,11 +102,7 @@ def write_generated(config: dict[str, Any], directory: Path) -> tuple[Path, Path
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "pygeoapi.yml"
     openapi_path = directory / "openapi.yml"
-    config_path.write_text(
-        yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+    write_atomic(config_path, yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     openapi = get_oas(config)
-    openapi_path.write_text(
-        yaml.safe_dump(openapi, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+    write_atomic(openapi_path, yaml.safe_dump(openapi, allow_unicode=True, sort_keys=False))
     return config_path, openapi_path

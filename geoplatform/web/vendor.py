@@ -20,6 +20,8 @@ from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from geoplatform.files import write_atomic
+
 VENDOR_DIRECTORIES: dict[str, Path] = {
     "leaflet": Path(xleaflet.BASE_DIR),
     "markercluster": Path(xmarkercluster.BASE_DIR),
@@ -56,8 +58,7 @@ def generate_templates(target: Path, base_url: str) -> Path:
             text = text.replace(url, f"{base_url}/vendor/{local}")
         lines = [line for line in text.splitlines() if not any(d in line for d in _DROPPED_LINES)]
         destination = target / path.relative_to(source)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_atomic(destination, "\n".join(lines) + "\n")
     return target
 
 
