@@ -225,14 +225,22 @@ def db_move(to_gpkg: Path | None, to_postgis: str | None, schema: str) -> None:
 @db.command(name="backup")
 @click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
 def db_backup(target: Path) -> None:
-    """Online backup of the GeoPackage store to TARGET, with a manifest beside it."""
+    """Online backup of the store to TARGET, with a manifest (counts, checksums) beside it.
+
+    GeoPackage: SQLite's online backup API. PostGIS: pg_dump of the schema from one
+    snapshot, the manifest read from that same snapshot.
+    """
     from geoplatform.catalog import load_catalog
-    from geoplatform.store.backup import backup_gpkg, manifest_path
+    from geoplatform.store.backup import backup_gpkg, backup_postgis, manifest_path
 
     settings = _settings()
-    if settings.store.backend != "gpkg":
-        raise click.ClickException("PostGIS backups (pg_dump) are not implemented yet")
-    manifest = backup_gpkg(settings.store.gpkg_path, target, load_catalog(settings.layers_dir))
+    catalog = load_catalog(settings.layers_dir)
+    if settings.store.backend == "postgis":
+        manifest = backup_postgis(
+            str(settings.store.postgis_dsn), settings.store.postgis_schema, target, catalog
+        )
+    else:
+        manifest = backup_gpkg(settings.store.gpkg_path, target, catalog)
     total = sum(int(str(entry["count"])) for entry in manifest.values())
     click.echo(f"backed up {total} features to {target} ({manifest_path(target).name})")
 
@@ -240,15 +248,19 @@ def db_backup(target: Path) -> None:
 @db.command(name="restore")
 @click.argument("backup", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 def db_restore(backup: Path) -> None:
-    """Verify BACKUP against its manifest, then replace the GeoPackage store with it."""
+    """Restore the store from BACKUP, verified against its manifest (stop writers first)."""
     from geoplatform.catalog import load_catalog
-    from geoplatform.store.backup import restore_gpkg
+    from geoplatform.store.backup import restore_gpkg, restore_postgis
 
     settings = _settings()
-    if settings.store.backend != "gpkg":
-        raise click.ClickException("PostGIS restores (pg_restore) are not implemented yet")
-    manifest = restore_gpkg(backup, settings.store.gpkg_path, load_catalog(settings.layers_dir))
-    click.echo(f"restored and verified {len(manifest)} layers into {settings.store.gpkg_path}")
+    catalog = load_catalog(settings.layers_dir)
+    if settings.store.backend == "postgis":
+        manifest = restore_postgis(
+            str(settings.store.postgis_dsn), settings.store.postgis_schema, backup, catalog
+        )
+    else:
+        manifest = restore_gpkg(backup, settings.store.gpkg_path, catalog)
+    click.echo(f"restored and verified {len(manifest)} layers")
 
 
 @db.command(name="fingerprint")

@@ -9,6 +9,7 @@ COPY inside one transaction, so readers see the old rows until it commits.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
@@ -100,8 +101,13 @@ class PostGISStore(FeatureStore):
 
     # -- connections -------------------------------------------------------------
 
+    _pinned: psycopg.Connection[Any] | None = None
+
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        if self._pinned is not None:
+            yield self._pinned
+            return
         try:
             with self.pool.connection() as connection:
                 yield connection
@@ -117,8 +123,23 @@ class PostGISStore(FeatureStore):
             return connection.execute(sql, params, prepare=True).fetchall()
 
     def close(self) -> None:
-        """Close the pool and every connection in it."""
-        self.pool.close()
+        """Close the pool and every connection in it (a snapshot view closes nothing)."""
+        if self._pinned is None:
+            self.pool.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[tuple[str, PostGISStore]]:
+        """A read-only view of one consistent snapshot, and its id for ``pg_dump --snapshot``."""
+        with self.pool.connection() as connection:
+            connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                row = connection.execute("SELECT pg_export_snapshot()").fetchone()
+                assert row is not None
+                view = copy.copy(self)
+                view._pinned = connection
+                yield str(row[0]), view
+            finally:
+                connection.execute("ROLLBACK")
 
     # -- schema ----------------------------------------------------------------
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import orjson
 import pytest
 
-from geoplatform.store.backup import RestoreError, backup_gpkg, restore_gpkg
+from geoplatform.store.backup import (
+    RestoreError,
+    backup_gpkg,
+    backup_postgis,
+    manifest_path,
+    restore_gpkg,
+    restore_postgis,
+)
 from geoplatform.store.gpkg import GeoPackageStore
 from geoplatform.store.gpkg_format import register_functions
 from geoplatform.store.postgis import PostGISStore
@@ -78,3 +86,31 @@ def test_restore_refuses_a_tampered_backup(source, tmp_path: Path, catalog) -> N
         restore_gpkg(backup, source.path, catalog)
     with GeoPackageStore(source.path, catalog) as untouched:
         assert fingerprint(untouched) == before
+
+
+def test_postgis_backup_and_verified_restore(source, tmp_path: Path, postgis_dsn, catalog) -> None:
+    schema = "backup_test"
+    drop_schema(postgis_dsn, schema)
+    backup = tmp_path / "city.dump"
+    try:
+        move_to_postgis(source, postgis_dsn, schema, lambda _m: None)
+        with PostGISStore(postgis_dsn, catalog, schema=schema) as live:
+            manifest = backup_postgis(postgis_dsn, schema, backup, catalog)
+            assert manifest == fingerprint(live)
+            live.replace_all("poi", poi_frame().iloc[:1])  # a change after the backup
+            changed = fingerprint(live)
+        restore_postgis(postgis_dsn, schema, backup, catalog)
+        with PostGISStore(postgis_dsn, catalog, schema=schema) as restored:
+            assert fingerprint(restored) == manifest
+        # a manifest that does not match: refused, and the live schema is put back
+        with PostGISStore(postgis_dsn, catalog, schema=schema) as live:
+            live.replace_all("poi", poi_frame().iloc[:1])
+        wrong = orjson.loads(manifest_path(backup).read_bytes())
+        wrong["poi"]["count"] = 99
+        manifest_path(backup).write_bytes(orjson.dumps(wrong))
+        with pytest.raises(RestoreError):
+            restore_postgis(postgis_dsn, schema, backup, catalog)
+        with PostGISStore(postgis_dsn, catalog, schema=schema) as kept:
+            assert fingerprint(kept) == changed
+    finally:
+        drop_schema(postgis_dsn, schema)
