@@ -47,6 +47,11 @@ def postgis_dsn() -> str:
     return started.stdout.strip().splitlines()[-1]
 
 
+def app_role_dsn(owner_dsn: str) -> str:
+    """The same database, as the application role (rows only, no DDL)."""
+    return owner_dsn.replace("geoplatform_owner@", "geoplatform_app@")
+
+
 def drop_schema(dsn: str, schema: str) -> None:
     """Remove a test schema and everything in it."""
     import psycopg
@@ -107,6 +112,11 @@ def demo_settings(
     _, store = open_catalog_and_store(settings)
     with store:
         build_demo_city(store)
+    if schema is not None:  # the server reads and writes as the least-privileged role
+        app_dsn = app_role_dsn(str(store_settings.postgis_dsn))
+        settings = settings.model_copy(
+            update={"store": store_settings.model_copy(update={"postgis_dsn": app_dsn})}
+        )
     yield settings
     if schema is not None:
         drop_schema(str(store_settings.postgis_dsn), schema)

@@ -75,11 +75,15 @@ class PostGISStore(FeatureStore):
         schema: str = "geoplatform",
         statement_timeout: float = 10.0,
         pool_size: int = 8,
+        app_role: str = "geoplatform_app",
     ) -> None:
         if not _SCHEMA_NAME.match(schema):
             raise ValueError(f"invalid schema name {schema!r}")
+        if not _SCHEMA_NAME.match(app_role):
+            raise ValueError(f"invalid role name {app_role!r}")
         self.catalog = catalog
         self.schema = schema
+        self.app_role = app_role
         options = (
             f"-c statement_timeout={int(statement_timeout * 1000)} "
             f"-c idle_in_transaction_session_timeout=60000 -c search_path={schema},public"
@@ -147,27 +151,69 @@ class PostGISStore(FeatureStore):
         return f"{quote(self.schema)}.{quote(self.catalog.get(layer_id).id)}"
 
     def _create_metadata(self) -> None:
+        """Create the schema's metadata once; afterwards only read its version.
+
+        Only the owner role creates anything: the application role, which has no
+        CREATE privilege, opens an initialised schema without any DDL.
+        """
         s = quote(self.schema)
-        with self._connection() as connection, connection.transaction():
-            connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
-            connection.execute(
-                f"CREATE TABLE IF NOT EXISTS {s}.gp_meta (key text PRIMARY KEY, value text)"
-            )
-            connection.execute(
-                f"CREATE TABLE IF NOT EXISTS {s}.gp_layer_stats (layer_id text PRIMARY KEY, "
-                "feature_count bigint NOT NULL, min_x double precision, min_y double precision, "
-                "max_x double precision, max_y double precision, t_min text, t_max text)"
-            )
-            connection.execute(
-                f"INSERT INTO {s}.gp_meta VALUES ('schema_version', %s) ON CONFLICT DO NOTHING",
-                (SCHEMA_VERSION,),
-            )
+        with self._connection() as connection:
+            present = connection.execute(
+                "SELECT to_regclass(%s) IS NOT NULL", (f"{self.schema}.gp_meta",)
+            ).fetchone()
+            if not (present and present[0]):
+                self._initialise(connection)
             version = connection.execute(
                 f"SELECT value FROM {s}.gp_meta WHERE key = 'schema_version'"
             ).fetchone()
         if version is None or version[0] != SCHEMA_VERSION:
             raise StoreUnavailable("store schema version differs from this release: migrate first")
+
+    def _initialise(self, connection: psycopg.Connection[Any]) -> None:
+        s = quote(self.schema)
+        try:
+            with connection.transaction():
+                connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+                connection.execute(
+                    f"CREATE TABLE IF NOT EXISTS {s}.gp_meta (key text PRIMARY KEY, value text)"
+                )
+                connection.execute(
+                    f"CREATE TABLE IF NOT EXISTS {s}.gp_layer_stats (layer_id text PRIMARY KEY, "
+                    "feature_count bigint NOT NULL, min_x double precision, "
+                    "min_y double precision, max_x double precision, max_y double precision, "
+                    "t_min text, t_max text)"
+                )
+                connection.execute(
+                    f"INSERT INTO {s}.gp_meta VALUES ('schema_version', %s) ON CONFLICT DO NOTHING",
+                    (SCHEMA_VERSION,),
+                )
+                self._grant(connection)
+        except pg_errors.InsufficientPrivilege as exc:
+            raise StoreUnavailable(
+                "the store is not initialised: run 'geoplatform db init' as the owner role"
+            ) from exc
+
+    def _grant(self, connection: psycopg.Connection[Any]) -> None:
+        """Let the application role read and write rows, and nothing more."""
+        role = connection.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname = %s", (self.app_role,)
+        ).fetchone()
+        if role is None or role[0] == connection.info.user:
+            return
+        s, r = quote(self.schema), quote(self.app_role)
+        connection.execute(f"GRANT USAGE ON SCHEMA {s} TO {r}")
+        connection.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}"
+        )
+        connection.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}")
+        connection.execute(
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r}"
+        )
+        connection.execute(
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {r}"
+        )
 
     def exists(self, layer_id: str) -> bool:
         """True when the layer's table exists in the schema."""
@@ -183,10 +229,16 @@ class PostGISStore(FeatureStore):
         missing = [layer for layer in layers if not self.exists(layer.id)]
         if not missing:
             return
-        with self._connection() as connection, connection.transaction():
-            connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
-            for layer in missing:
-                self._create_table(connection, layer)
+        try:
+            with self._connection() as connection, connection.transaction():
+                connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
+                for layer in missing:
+                    self._create_table(connection, layer)
+                self._grant(connection)
+        except pg_errors.InsufficientPrivilege as exc:
+            raise StoreUnavailable(
+                "layer tables are missing: run 'geoplatform db init' as the owner role"
+            ) from exc
 
     def _create_table(self, connection: psycopg.Connection[Any], layer: LayerDefinition) -> None:
         table = self._table(layer.id)
