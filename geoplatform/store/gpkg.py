@@ -24,21 +24,19 @@ import numpy as np
 import shapely
 
 from geoplatform.catalog import AttributeType, LayerCatalog, LayerDefinition
-from geoplatform.errors import QueryTimeout, SchemaViolation, StoreUnavailable
+from geoplatform.errors import QueryTimeout, StoreUnavailable
 from geoplatform.store import gpkg_format
 from geoplatform.store.base import (
-    FeaturePage,
     FeatureQuery,
     FeatureRecord,
-    FeatureStore,
     LayerExtent,
     Progress,
     TimeInterval,
     WriteReport,
-    explicit_fids,
 )
 from geoplatform.store.gpkg_format import quote
 from geoplatform.store.sql_filter import Dialect, FilterCompiler
+from geoplatform.store.sql_store import SqlStore, prepare_write
 from geoplatform.store.values import storage_value
 
 SCHEMA_VERSION = "1"
@@ -104,8 +102,14 @@ SQLITE_DIALECT = Dialect(
 )
 
 
-class GeoPackageStore(FeatureStore):
+class GeoPackageStore(SqlStore):
     """FeatureStore over one GeoPackage file."""
+
+    placeholder = "?"
+    geometry_select = "geom"
+
+    def _table(self, layer_id: str) -> str:
+        return quote(self.catalog.get(layer_id).id)
 
     def __init__(
         self, path: Path, catalog: LayerCatalog, *, statement_timeout: float = 10.0
@@ -292,46 +296,6 @@ class GeoPackageStore(FeatureStore):
             f"(SELECT t.geom FROM {table} t WHERE t.fid = r.id), ?, ?, ?, ?)))"
         )
 
-    def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
-        """One page in (sortby, fid) order; keyset when ``after_fid`` is given."""
-        layer = self.catalog.get(layer_id)
-        clauses, params = self._where(layer, query)
-        number_matched = None
-        if query.with_count:
-            if query.is_unfiltered:
-                number_matched = self.count(layer_id)
-            else:
-                where = " WHERE " + " AND ".join(clauses) if clauses else ""
-                sql = f"SELECT count(*) FROM {quote(layer.id)}{where}"
-                number_matched = int(self._fetch(sql, params)[0][0])
-        page_clauses, page_params = list(clauses), list(params)
-        if query.after_fid is not None:
-            page_clauses.append("fid > ?")
-            page_params.append(query.after_fid)
-        names = (
-            list(query.properties) if query.properties is not None else list(layer.attribute_names)
-        )
-        columns = ["fid", "geom" if query.with_geometry else "NULL"]
-        columns += [quote(n) for n in names]
-        order = [f"{quote(k.name)} {'ASC' if k.ascending else 'DESC'}" for k in query.sortby]
-        where = " WHERE " + " AND ".join(page_clauses) if page_clauses else ""
-        sql = (
-            f"SELECT {', '.join(columns)} FROM {quote(layer.id)}{where} "
-            f"ORDER BY {', '.join([*order, 'fid ASC'])} LIMIT ? OFFSET ?"
-        )
-        offset = 0 if query.after_fid is not None else query.offset
-        rows = self._fetch(sql, [*page_params, query.limit, offset])
-        return FeaturePage(self._records(layer, names, rows), number_matched)
-
-    def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
-        """One feature by its id."""
-        layer = self.catalog.get(layer_id)
-        names = list(layer.attribute_names)
-        columns = ", ".join(["fid", "geom", *(quote(n) for n in names)])
-        rows = self._fetch(f"SELECT {columns} FROM {quote(layer.id)} WHERE fid = ?", [fid])
-        records = self._records(layer, names, rows)
-        return records[0] if records else None
-
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """Run a read and fetch every row, cancelled past the statement time limit."""
         connection = self._read()
@@ -348,9 +312,8 @@ class GeoPackageStore(FeatureStore):
         finally:
             connection.set_progress_handler(None, 0)
 
-    @staticmethod
     def _records(
-        layer: LayerDefinition, names: list[str], rows: list[tuple[Any, ...]]
+        self, layer: LayerDefinition, names: list[str], rows: list[tuple[Any, ...]]
     ) -> list[FeatureRecord]:
         if not rows:
             return []
@@ -372,16 +335,16 @@ class GeoPackageStore(FeatureStore):
     ) -> WriteReport:
         """Replace the layer's rows in one transaction: all land, or none."""
         layer = self.catalog.get(layer_id)
-        names = [n for n in layer.attribute_names if n in frame.columns]
-        missing = [a.name for a in layer.attributes if a.required and a.name not in frame]
-        if missing:
-            raise SchemaViolation(f"missing required attributes: {', '.join(missing)}")
-        geometries = np.asarray(frame.geometry.values, dtype=object)
+        batch = prepare_write(layer, frame)
+        names, kinds, columns, geometries, fids = (
+            batch.names,
+            batch.kinds,
+            batch.columns,
+            batch.geometries,
+            batch.fids,
+        )
         blobs = gpkg_format.encode(geometries)
-        kinds = [layer.attribute(n).type for n in names]
-        columns = [frame[n].tolist() for n in names]
-        total = len(frame)
-        fids = explicit_fids(frame)
+        total = len(batch)
         columns_sql = ", ".join(["fid", "geom", *(quote(n) for n in names)])
         insert = (
             f"INSERT INTO {quote(layer.id)} ({columns_sql}) "

@@ -17,27 +17,24 @@ from contextlib import contextmanager
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import psycopg
 import shapely
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geoplatform.catalog import AttributeType, LayerCatalog, LayerDefinition
-from geoplatform.errors import QueryTimeout, SchemaViolation, StoreUnavailable
+from geoplatform.errors import QueryTimeout, StoreUnavailable
 from geoplatform.store.base import (
-    FeaturePage,
     FeatureQuery,
     FeatureRecord,
-    FeatureStore,
     LayerExtent,
     Progress,
     TimeInterval,
     WriteReport,
-    explicit_fids,
 )
 from geoplatform.store.gpkg_format import quote
 from geoplatform.store.sql_filter import Dialect, FilterCompiler
+from geoplatform.store.sql_store import SqlStore, prepare_write
 from geoplatform.store.values import output_value, storage_value, utc_text
 
 SCHEMA_VERSION = "1"
@@ -64,8 +61,11 @@ POSTGIS_DIALECT = Dialect(
 )
 
 
-class PostGISStore(FeatureStore):
+class PostGISStore(SqlStore):
     """FeatureStore over one PostgreSQL schema; owns a small connection pool."""
+
+    placeholder = "%s"
+    geometry_select = "ST_AsBinary(geom)"
 
     def __init__(
         self,
@@ -311,47 +311,6 @@ class PostGISStore(FeatureStore):
             params += compiled.params
         return clauses, params
 
-    def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
-        """One page in (sortby, fid) order; keyset when ``after_fid`` is given."""
-        layer = self.catalog.get(layer_id)
-        table = self._table(layer.id)
-        clauses, params = self._where(layer, query)
-        number_matched = None
-        if query.with_count:
-            if query.is_unfiltered:
-                number_matched = self.count(layer_id)
-            else:
-                where = " WHERE " + " AND ".join(clauses) if clauses else ""
-                number_matched = int(
-                    self._fetch(f"SELECT count(*) FROM {table}{where}", params)[0][0]
-                )
-        if query.after_fid is not None:
-            clauses.append("fid > %s")
-            params.append(query.after_fid)
-        names = (
-            list(query.properties) if query.properties is not None else list(layer.attribute_names)
-        )
-        columns = ["fid", "ST_AsBinary(geom)" if query.with_geometry else "NULL"]
-        columns += [quote(n) for n in names]
-        order = [f"{quote(k.name)} {'ASC' if k.ascending else 'DESC'}" for k in query.sortby]
-        where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        offset = 0 if query.after_fid is not None else query.offset
-        rows = self._fetch(
-            f"SELECT {', '.join(columns)} FROM {table}{where} "
-            f"ORDER BY {', '.join([*order, 'fid ASC'])} LIMIT %s OFFSET %s",
-            [*params, query.limit, offset],
-        )
-        return FeaturePage(_records(layer, names, rows), number_matched)
-
-    def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
-        """One feature by its id."""
-        layer = self.catalog.get(layer_id)
-        names = list(layer.attribute_names)
-        columns = ", ".join(["fid", "ST_AsBinary(geom)", *(quote(n) for n in names)])
-        rows = self._fetch(f"SELECT {columns} FROM {self._table(layer.id)} WHERE fid = %s", [fid])
-        records = _records(layer, names, rows)
-        return records[0] if records else None
-
     # -- writes ------------------------------------------------------------------
 
     def replace_all(
@@ -359,16 +318,11 @@ class PostGISStore(FeatureStore):
     ) -> WriteReport:
         """Replace the layer's rows in one transaction (COPY): all land, or none."""
         layer = self.catalog.get(layer_id)
-        names = [n for n in layer.attribute_names if n in frame.columns]
-        missing = [a.name for a in layer.attributes if a.required and a.name not in frame]
-        if missing:
-            raise SchemaViolation(f"missing required attributes: {', '.join(missing)}")
-        geometries = np.asarray(frame.geometry.values, dtype=object)
-        ewkb = shapely.to_wkb(shapely.set_srid(geometries, SRID), hex=True, include_srid=True)
-        kinds = [layer.attribute(n).type for n in names]
-        columns = [frame[n].tolist() for n in names]
-        total = len(frame)
-        fids = explicit_fids(frame)
+        batch = prepare_write(layer, frame)
+        names, kinds, columns, fids = batch.names, batch.kinds, batch.columns, batch.fids
+        geometries = shapely.set_srid(batch.geometries, SRID)
+        ewkb = shapely.to_wkb(geometries, hex=True, include_srid=True)
+        total = len(batch)
         self.ensure_layers([layer])
         table = self._table(layer.id)
         target = ", ".join(["fid", "geom", *(quote(n) for n in names)])
@@ -418,6 +372,12 @@ class PostGISStore(FeatureStore):
             (layer.id, int(stats[0]), *stats[1:5], _time_text(stats[5]), _time_text(stats[6])),
         )
 
+    def _records(
+        self, layer: LayerDefinition, names: list[str], rows: list[tuple[Any, ...]]
+    ) -> list[FeatureRecord]:
+        """Rows of (fid, WKB, *attributes) as features in the shared value forms."""
+        return _decode(layer, names, rows)
+
 
 def _time_text(value: Any) -> str | None:
     if value is None:
@@ -427,7 +387,7 @@ def _time_text(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def _records(
+def _decode(
     layer: LayerDefinition, names: list[str], rows: list[tuple[Any, ...]]
 ) -> list[FeatureRecord]:
     if not rows:
