@@ -19,6 +19,7 @@ from geoplatform.settings import Settings
 from geoplatform.store import FeatureStore, open_store
 from geoplatform.web.edge import EdgeMiddleware
 from geoplatform.web.errorbody import ErrorBodyMiddleware
+from geoplatform.web.items import ItemsResponder
 from geoplatform.web.problems import handle_geoplatform_error, handle_unexpected
 from geoplatform.web.vendor import generate_templates, mount_vendor
 
@@ -72,5 +73,8 @@ def create_app(settings: Settings) -> FastAPI:
     mount_vendor(app)
     app.mount("/", pygeoapi_app)
     app.add_middleware(ErrorBodyMiddleware)
-    app.add_middleware(EdgeMiddleware, catalog=catalog)
+    items = ItemsResponder(
+        store, settings.server.base_url(), settings.page_limit_default, settings.page_limit_max
+    )
+    app.add_middleware(EdgeMiddleware, catalog=catalog, items=items)
     return app

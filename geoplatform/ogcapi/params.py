@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
+from geoplatform.catalog import AttributeType
 from geoplatform.errors import InvalidParameter
 from geoplatform.store.base import TimeInterval
 
@@ -110,3 +112,31 @@ def nesting_depth(text: str) -> int:
         elif char in ")]}":
             depth -= 1
     return deepest
+
+
+_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+_DECIMAL = re.compile(rf"^{_NUMBER}$")
+
+
+def parse_property_value(text: str, kind: AttributeType, name: str) -> Any:
+    """A ``?property=value`` filter value in its attribute's type, by strict grammar."""
+    if kind is AttributeType.integer:
+        if not _INTEGER.match(text):
+            raise InvalidParameter(f"{name}: expected an integer", parameter=name)
+        return int(text)
+    if kind is AttributeType.number:
+        if not _DECIMAL.match(text):
+            raise InvalidParameter(f"{name}: expected a decimal number", parameter=name)
+        return float(text)
+    if kind is AttributeType.boolean:
+        if text not in ("true", "false"):
+            raise InvalidParameter(f"{name}: expected true or false", parameter=name)
+        return text == "true"
+    if kind is AttributeType.date:
+        if not re.match(rf"^{_DATE}$", text):
+            raise InvalidParameter(f"{name}: expected YYYY-MM-DD", parameter=name)
+        _instant(text)
+        return text
+    if kind is AttributeType.datetime:
+        return _utc_text(_instant(text))
+    return text

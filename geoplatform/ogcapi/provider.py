@@ -17,7 +17,8 @@ from pygeoapi.provider.base import BaseProvider, ProviderGenericError, ProviderI
 from geoplatform import crs
 from geoplatform.catalog import AttributeType, LayerDefinition
 from geoplatform.errors import GeoPlatformError
-from geoplatform.ogcapi.params import parse_datetime
+from geoplatform.ogcapi.filters import swap_geometry_literals
+from geoplatform.ogcapi.params import parse_datetime, parse_property_value
 from geoplatform.ogcapi.runtime import lookup_store
 from geoplatform.store.base import FeatureQuery, FeatureRecord, SortKey
 
@@ -154,8 +155,11 @@ class StoreFeatureProvider(BaseProvider):
         return FeatureQuery(
             bbox=box,
             interval=parse_datetime(datetime_) if datetime_ else None,
-            filter=filterq,
-            equals=tuple(properties),
+            filter=None if filterq is None else swap_geometry_literals(filterq),
+            equals=tuple(
+                (name, parse_property_value(value, self.layer.attribute(name).type, name))
+                for name, value in properties
+            ),
             sortby=tuple(SortKey(s["property"], s.get("order", "+") != "-") for s in sortby),
             offset=offset,
             limit=0 if resulttype == "hits" else limit,

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import shapely
 from pygeofilter import ast, values
 from shapely.geometry import box, shape
 
@@ -87,7 +86,10 @@ def _check_budget(root: ast.Node) -> None:
 
 
 class FilterCompiler:
-    """Compile one filter for one layer in one dialect."""
+    """Compile one filter for one layer in one dialect.
+
+    Geometry literals must already be in storage lon/lat order.
+    """
 
     def __init__(self, layer: LayerDefinition, dialect: Dialect) -> None:
         self.layer = layer
@@ -138,8 +140,6 @@ class FilterCompiler:
     def _geometry(self, value: Any) -> Any:
         if isinstance(value, values.Geometry):
             geometry = shape(value.geometry)
-            # pygeoapi has transformed literals into EPSG:4490, i.e. lat/lon order.
-            geometry = shapely.transform(geometry, lambda c: c[:, ::-1])
         elif isinstance(value, values.Envelope):
             geometry = box(value.x1, value.y1, value.x2, value.y2)
         elif isinstance(value, ast.Function) and value.name.lower() == "bbox":

@@ -9,9 +9,11 @@ error format. Collections that are not public do not exist here (same 404).
 from __future__ import annotations
 
 import re
+from functools import partial
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -20,6 +22,7 @@ from geoplatform.catalog import LayerCatalog, LayerDefinition
 from geoplatform.errors import GeoPlatformError, InvalidParameter, NotFound, QueryTooComplex
 from geoplatform.ogcapi import params as grammar
 from geoplatform.web.conformance import conformance_document
+from geoplatform.web.items import ItemsResponder
 from geoplatform.web.problems import from_error, problem
 
 MAX_QUERY_BYTES = 20_000
@@ -46,6 +49,7 @@ ITEM_PARAMETERS = frozenset(
         "properties",
         "skipGeometry",
         "resulttype",
+        "after",
     }
 )
 _FILTER_LANGS = frozenset({"cql2-text"})
@@ -72,12 +76,16 @@ def check_items_query(layer: LayerDefinition, values: dict[str, str]) -> None:
     for key, value in values.items():
         if key not in ITEM_PARAMETERS and key not in layer.attribute_names:
             raise InvalidParameter(f"unknown query parameter '{key[:64]}'", parameter=key[:64])
-        if key in layer.attribute_names and len(value) > 256:
-            raise InvalidParameter(f"{key}: value too long", parameter=key)
+        if key in layer.attribute_names:
+            if len(value) > 256:
+                raise InvalidParameter(f"{key}: value too long", parameter=key)
+            grammar.parse_property_value(value, layer.attribute(key).type, key)
     if "limit" in values:
         grammar.parse_uint(values["limit"], "limit", minimum=1)
     if "offset" in values:
         grammar.parse_uint(values["offset"], "offset")
+    if "after" in values:
+        grammar.parse_uint(values["after"], "after")
     if "bbox" in values:
         grammar.parse_bbox(values["bbox"])
     for name in ("bbox-crs", "crs"):
@@ -125,19 +133,31 @@ def _check_names(layer: LayerDefinition, values: dict[str, str]) -> None:
             raise InvalidParameter("properties: unknown property", parameter="properties")
 
 
-class EdgeMiddleware:
-    """ASGI middleware: validate, hide what is not public, serve the true conformance."""
+Handler = partial[Response]
 
-    def __init__(self, app: ASGIApp, catalog: LayerCatalog) -> None:
+
+class EdgeMiddleware:
+    """ASGI middleware: validate, hide what is not public, serve the true conformance.
+
+    JSON item requests are answered by ``items`` (see geoplatform.web.items) in a
+    worker thread; everything else continues to pygeoapi once validated.
+    """
+
+    def __init__(self, app: ASGIApp, catalog: LayerCatalog, items: ItemsResponder) -> None:
         self.app = app
         self.public = {layer.id: layer for layer in catalog.public()}
+        self.items = items
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         try:
-            response = self._intercept(scope)
+            outcome = self._intercept(scope)
+            if isinstance(outcome, partial):
+                response = await run_in_threadpool(outcome)
+            else:
+                response = outcome
         except GeoPlatformError as error:
             response = from_error(error)
         if response is not None:
@@ -145,7 +165,7 @@ class EdgeMiddleware:
             return
         await self.app(scope, receive, send)
 
-    def _intercept(self, scope: Scope) -> Response | None:
+    def _intercept(self, scope: Scope) -> Response | Handler | None:
         path: str = scope["path"]
         query: bytes = scope.get("query_string", b"")
         if len(query) > MAX_QUERY_BYTES:
@@ -169,15 +189,38 @@ class EdgeMiddleware:
                 "this collection is read-only",
                 headers={"Allow": "GET, HEAD, OPTIONS"},
             )
-        if _ITEMS.match(rest) and scope["method"] in ("GET", "HEAD"):
+        reading = scope["method"] in ("GET", "HEAD")
+        if _ITEMS.match(rest) and reading:
             values = _single_values(query)
             check_items_query(layer, values)
+            if not _wants_html(scope, values) and values.get("f", "json") == "json":
+                return partial(self.items.items, layer, values)
             if "bbox" in values:
                 scope["query_string"] = _bbox_in_storage_crs(values)
         item = _ITEM.match(rest)
-        if item and not (item.group(1).isascii() and item.group(1).isdigit()):
-            raise NotFound("feature not found")
+        if item:
+            fid = item.group(1)
+            if not (fid.isascii() and fid.isdigit()) or len(fid) > 18:
+                raise NotFound("feature not found")
+            values = _single_values(query)
+            if reading and not _wants_html(scope, values) and values.get("f", "json") == "json":
+                _check_item_query(values)
+                return partial(self._item, layer, int(fid), values)
         return None
+
+    def _item(self, layer: LayerDefinition, fid: int, values: dict[str, str]) -> Response:
+        response = self.items.item(layer, fid, values)
+        if response is None:
+            raise NotFound("feature not found")
+        return response
+
+
+def _check_item_query(values: dict[str, str]) -> None:
+    for key in values:
+        if key not in ("f", "lang", "crs"):
+            raise InvalidParameter(f"unknown query parameter '{key[:64]}'", parameter=key[:64])
+    if "crs" in values:
+        _check_crs(values["crs"], "crs")
 
 
 def _bbox_in_storage_crs(values: dict[str, str]) -> bytes:

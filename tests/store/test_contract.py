@@ -127,9 +127,9 @@ def test_contract_cql2_attribute_filters(store, cql: str, expected: set[str]) ->
 
 
 def test_contract_cql2_spatial_filter(store) -> None:
-    """Geometry literals arrive in EPSG:4490 axis order (lat, lon), as pygeoapi hands them."""
+    """Geometry literals reach the store in storage lon/lat order."""
     store.replace_all("poi", poi_frame())
-    polygon = "POLYGON((31.95 120.85, 31.95 121.05, 32.15 121.05, 32.15 120.85, 31.95 120.85))"
+    polygon = "POLYGON((120.85 31.95, 121.05 31.95, 121.05 32.15, 120.85 32.15, 120.85 31.95))"
     page = store.query("poi", FeatureQuery(filter=parse_cql2(f"S_INTERSECTS(geom, {polygon})")))
     assert set(names(page)) == {"学校甲", "医院乙", "公园丁"}
 

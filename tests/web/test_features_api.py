@@ -258,3 +258,40 @@ def test_bbox_in_gauss_kruger_finds_the_feature_inside(client) -> None:
     assert 7 in {f["id"] for f in body["features"]}
     assert all(abs(f["geometry"]["coordinates"][0] - lon) < 0.002 for f in body["features"])
     assert all(abs(f["geometry"]["coordinates"][1] - lat) < 0.002 for f in body["features"])
+
+
+def test_spatial_filter_agrees_with_bbox(client) -> None:
+    box = "120.85,32.0,120.9,32.05"
+    polygon = "POLYGON((120.85 32.0, 120.9 32.0, 120.9 32.05, 120.85 32.05, 120.85 32.0))"
+    by_bbox = items(client, "component", bbox=box, limit=1)["numberMatched"]
+    by_filter = items(client, "component", filter=f"S_INTERSECTS(geom, {polygon})", limit=1)
+    assert by_filter["numberMatched"] == by_bbox > 0
+
+
+def test_property_parameters_are_typed(client) -> None:
+    schools = items(client, "poi", category="school", limit=1)["numberMatched"]
+    assert schools == items(client, "poi", filter="category='school'", limit=1)["numberMatched"]
+    on_time = items(client, "city_case", on_time="false", limit=1)["numberMatched"]
+    assert 0 < on_time < items(client, "city_case", limit=1)["numberMatched"]
+    bad = client.get("/collections/city_case/items", params={"on_time": "maybe"}, headers=JSON)
+    assert bad.status_code == 400 and bad.json()["parameter"] == "on_time"
+
+
+def test_keyset_next_and_offset_prev_agree(client) -> None:
+    first = items(client, "component", limit=50)
+    following = next(link["href"] for link in first["links"] if link["rel"] == "next")
+    assert "after=" in following and "offset=50" in following
+    second = client.get(following, headers=JSON).json()
+    by_offset = items(client, "component", limit=50, offset=50)
+    assert [f["id"] for f in second["features"]] == [f["id"] for f in by_offset["features"]]
+    back = next(link["href"] for link in second["links"] if link["rel"] == "prev")
+    assert [f["id"] for f in client.get(back, headers=JSON).json()["features"]] == [
+        f["id"] for f in first["features"]
+    ]
+
+
+def test_hits_and_skip_geometry(client, demo_store) -> None:
+    hits = items(client, "poi", resulttype="hits")
+    assert hits["features"] == [] and hits["numberMatched"] == demo_store.count("poi")
+    bare = items(client, "poi", skipGeometry="true", properties="name", limit=2)
+    assert all(f["geometry"] is None and set(f["properties"]) == {"name"} for f in bare["features"])
