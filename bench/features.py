@@ -32,6 +32,11 @@ BBOX = (120.85, 32.0, 120.9, 32.05)
 SCENARIOS = [
     ("first page, limit 100", "/collections/component/items?limit=100", FeatureQuery(limit=100)),
     (
+        "deep page, `next` link at 110 000",
+        "/collections/component/items?limit=100&offset=110000&after=110000",
+        FeatureQuery(limit=100, offset=110_000, after_fid=110_000),
+    ),
+    (
         "deep page, offset 110 000",
         "/collections/component/items?limit=100&offset=110000",
         FeatureQuery(limit=100, offset=110_000),
