@@ -65,7 +65,7 @@ def free_port() -> int:
 def wrk(url: str, duration: int) -> tuple[float, float, float]:
     """(requests/s, p50 ms, p99 ms) from wrk --latency."""
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t2", "-c16", f"-d{duration}s", "--timeout", "30s", "--latency", url],
         capture_output=True,
         text=True,
         check=True,

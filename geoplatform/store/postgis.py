@@ -351,6 +351,12 @@ class PostGISStore(SqlStore):
             self._record_stats(connection, layer)
         return WriteReport(layer_id, total)
 
+    def refresh_stats(self, layer_id: str) -> None:
+        """Recount a layer whose rows were loaded outside geoplatform (psql, ogr2ogr)."""
+        layer = self.catalog.get(layer_id)
+        with self._connection() as connection, connection.transaction():
+            self._record_stats(connection, layer)
+
     def _record_stats(self, connection: psycopg.Connection[Any], layer: LayerDefinition) -> None:
         table = self._table(layer.id)
         times = "NULL, NULL"
