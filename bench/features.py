@@ -80,13 +80,13 @@ def wrk(url: str, duration: int) -> tuple[float, float, float]:
 
 
 def store_rate(store: FeatureStore, query: FeatureQuery | None, seconds: float = 3.0) -> float:
-    """Answers per second straight from the store (one thread), for the same page."""
+    """GeoJSON pages per second straight from the store (one thread), for the same page."""
     calls, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         if query is None:
             store.get("component", 4242)
         else:
-            store.query("component", query)
+            store.query_geojson("component", query, None)
         calls += 1
     return calls / (time.perf_counter() - started)
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-import numpy as np
-import orjson
-import shapely
 from pygeoapi.provider.base import BaseProvider, ProviderGenericError, ProviderItemNotFoundError
 
 from geoplatform import crs
 from geoplatform.catalog import AttributeType, LayerDefinition
 from geoplatform.errors import GeoPlatformError
+from geoplatform.geojson import geojson_features
 from geoplatform.ogcapi.filters import swap_geometry_literals
 from geoplatform.ogcapi.params import parse_datetime, parse_property_value
 from geoplatform.ogcapi.runtime import lookup_store
@@ -168,26 +166,4 @@ class StoreFeatureProvider(BaseProvider):
         )
 
     def _features(self, records: list[FeatureRecord], target: int | None) -> list[dict[str, Any]]:
-        geometries = np.array([r.geometry for r in records], dtype=object)
-        if len(geometries):
-            geometries = crs.from_storage(geometries, target)
-        return [
-            {
-                "type": "Feature",
-                "id": record.fid,
-                "geometry": geometry,
-                "properties": record.properties,
-            }
-            for record, geometry in zip(records, geojson_geometries(geometries), strict=True)
-        ]
-
-
-def geojson_geometries(geometries: np.ndarray) -> list[dict[str, Any] | None]:
-    """GeoJSON geometry members, vectorised (per-object ``__geo_interface__`` is slow)."""
-    if len(geometries) == 0:
-        return []
-    if all(g is not None and g.geom_type == "Point" for g in geometries):
-        coordinates = shapely.get_coordinates(geometries).tolist()
-        return [{"type": "Point", "coordinates": xy} for xy in coordinates]
-    texts = shapely.to_geojson(geometries)
-    return [None if text is None else orjson.loads(text) for text in texts]
+        return geojson_features(records, target)

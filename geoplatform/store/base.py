@@ -81,6 +81,16 @@ class FeaturePage:
     number_matched: int | None = None
 
 
+@dataclass
+class GeoJSONPage:
+    """A page already serialised: a JSON array of GeoJSON Features, and its counts."""
+
+    features: bytes
+    returned: int
+    last_fid: int | None
+    number_matched: int | None
+
+
 @dataclass(frozen=True)
 class LayerExtent:
     """Spatial (lon/lat) and temporal extent of a layer's data."""
@@ -128,6 +138,20 @@ class FeatureStore(abc.ABC):
     @abc.abstractmethod
     def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
         """One page of features in (sortby, fid) order."""
+
+    def query_geojson(self, layer_id: str, query: FeatureQuery, target: int | None) -> GeoJSONPage:
+        """A page as GeoJSON with geometry in ``target`` (EPSG axis order; None = CRS84).
+
+        Backends that can build the JSON in the database override this.
+        """
+        import orjson
+
+        from geoplatform.geojson import geojson_features
+
+        page = self.query(layer_id, query)
+        features = geojson_features(page.features, target)
+        last = page.features[-1].fid if page.features else None
+        return GeoJSONPage(orjson.dumps(features), len(features), last, page.number_matched)
 
     @abc.abstractmethod
     def get(self, layer_id: str, fid: int) -> FeatureRecord | None:

@@ -22,11 +22,13 @@ import shapely
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from geoplatform import crs
 from geoplatform.catalog import AttributeType, LayerCatalog, LayerDefinition
 from geoplatform.errors import QueryTimeout, StoreUnavailable
 from geoplatform.store.base import (
     FeatureQuery,
     FeatureRecord,
+    GeoJSONPage,
     LayerExtent,
     Progress,
     TimeInterval,
@@ -34,7 +36,7 @@ from geoplatform.store.base import (
 )
 from geoplatform.store.gpkg_format import quote
 from geoplatform.store.sql_filter import Dialect, FilterCompiler
-from geoplatform.store.sql_store import SqlStore, prepare_write
+from geoplatform.store.sql_store import SqlStore, order_by, prepare_write
 from geoplatform.store.values import output_value, storage_value, utc_text
 
 SCHEMA_VERSION = "1"
@@ -311,6 +313,28 @@ class PostGISStore(SqlStore):
             params += compiled.params
         return clauses, params
 
+    def query_geojson(self, layer_id: str, query: FeatureQuery, target: int | None) -> GeoJSONPage:
+        """The page's GeoJSON built by PostgreSQL, one text per feature, joined here."""
+        layer = self.catalog.get(layer_id)
+        names = list(layer.attribute_names if query.properties is None else query.properties)
+        properties = ", ".join(
+            f"'{name}', {_json_value(name, layer.attribute(name).type)}" for name in names
+        )
+        geometry = _geojson_geometry(target) if query.with_geometry else "NULL::json"
+        feature = (
+            f"json_build_object('type', 'Feature', 'id', fid, 'geometry', {geometry}, "
+            f"'properties', json_build_object({properties}))::text"
+        )
+        # The page is cut first, then projected: JSON is built for its rows only,
+        # never for rows an OFFSET skips.
+        page_sql, params, number_matched = self._page(layer, query, ["*"])
+        rows = self._fetch(
+            f"SELECT {feature}, fid FROM ({page_sql}) AS page ORDER BY {order_by(query)}", params
+        )
+        body = b"[" + b",".join(row[0].encode() for row in rows) + b"]"
+        last = int(rows[-1][1]) if rows else None
+        return GeoJSONPage(body, len(rows), last, number_matched)
+
     # -- writes ------------------------------------------------------------------
 
     def replace_all(
@@ -383,6 +407,26 @@ class PostGISStore(SqlStore):
     ) -> list[FeatureRecord]:
         """Rows of (fid, WKB, *attributes) as features in the shared value forms."""
         return _decode(layer, names, rows)
+
+
+def _json_value(name: str, kind: AttributeType) -> str:
+    """SQL giving an attribute in the shared JSON form (UTC ``...sssZ`` datetimes)."""
+    column = quote(name)
+    if kind is AttributeType.datetime:
+        return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+    if kind is AttributeType.date:
+        return f"to_char({column}, 'YYYY-MM-DD')"
+    return column
+
+
+def _geojson_geometry(target: int | None) -> str:
+    """SQL for the geometry member in ``target``, in the EPSG definition's axis order."""
+    expression = "geom"
+    if target is not None and target != SRID:
+        expression = f"ST_Transform(geom, {int(target)})"
+    if crs.is_north_first(target):
+        expression = f"ST_FlipCoordinates({expression})"
+    return f"ST_AsGeoJSON({expression}, 15)::json"
 
 
 def _time_text(value: Any) -> str | None:

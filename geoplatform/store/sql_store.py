@@ -56,6 +56,12 @@ def prepare_write(layer: LayerDefinition, frame: gpd.GeoDataFrame) -> WriteBatch
     )
 
 
+def order_by(query: FeatureQuery) -> str:
+    """ORDER BY terms of a page: the requested sort keys, then fid (stable, keyset-ready)."""
+    terms = [f"{quote(k.name)} {'ASC' if k.ascending else 'DESC'}" for k in query.sortby]
+    return ", ".join([*terms, "fid ASC"])
+
+
 class SqlStore(FeatureStore):
     """Paging and counting over a SQL backend, in (sortby, fid) order."""
 
@@ -88,13 +94,23 @@ class SqlStore(FeatureStore):
         filtered one is counted exactly, with the same WHERE clauses as the page.
         """
         layer = self.catalog.get(layer_id)
+        names = list(layer.attribute_names if query.properties is None else query.properties)
+        columns = ["fid", self.geometry_select if query.with_geometry else "NULL"]
+        columns += [quote(n) for n in names]
+        sql, params, number_matched = self._page(layer, query, columns)
+        return FeaturePage(self._records(layer, names, self._fetch(sql, params)), number_matched)
+
+    def _page(
+        self, layer: LayerDefinition, query: FeatureQuery, columns: list[str]
+    ) -> tuple[str, list[Any], int | None]:
+        """SELECT of ``columns`` for one page, its values, and the number matched."""
         table = self._table(layer.id)
         mark = self.placeholder
         clauses, params = self._where(layer, query)
         number_matched = None
         if query.with_count:
             if query.is_unfiltered:
-                number_matched = self.count(layer_id)
+                number_matched = self.count(layer.id)
             else:
                 where = " WHERE " + " AND ".join(clauses) if clauses else ""
                 number_matched = int(
@@ -103,18 +119,13 @@ class SqlStore(FeatureStore):
         if query.after_fid is not None:
             clauses = [*clauses, f"fid > {mark}"]
             params = [*params, query.after_fid]
-        names = list(layer.attribute_names if query.properties is None else query.properties)
-        columns = ["fid", self.geometry_select if query.with_geometry else "NULL"]
-        columns += [quote(n) for n in names]
-        order = [f"{quote(k.name)} {'ASC' if k.ascending else 'DESC'}" for k in query.sortby]
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         offset = 0 if query.after_fid is not None else query.offset
-        rows = self._fetch(
+        sql = (
             f"SELECT {', '.join(columns)} FROM {table}{where} "
-            f"ORDER BY {', '.join([*order, 'fid ASC'])} LIMIT {mark} OFFSET {mark}",
-            [*params, query.limit, offset],
+            f"ORDER BY {order_by(query)} LIMIT {mark} OFFSET {mark}"
         )
-        return FeaturePage(self._records(layer, names, rows), number_matched)
+        return sql, [*params, query.limit, offset], number_matched
 
     def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
         """One feature by its id."""

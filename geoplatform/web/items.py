@@ -14,16 +14,15 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-import numpy as np
 import orjson
 from starlette.responses import Response
 
 from geoplatform import crs
 from geoplatform.catalog import LayerDefinition
+from geoplatform.geojson import geojson_features
 from geoplatform.ogcapi import params as grammar
 from geoplatform.ogcapi.filters import parse_filter
-from geoplatform.ogcapi.provider import geojson_geometries
-from geoplatform.store.base import FeatureQuery, FeatureRecord, FeatureStore, SortKey
+from geoplatform.store.base import FeatureQuery, FeatureStore, SortKey
 
 GEOJSON = "application/geo+json"
 
@@ -80,9 +79,8 @@ class ItemsResponder:
     def items(self, layer: LayerDefinition, values: dict[str, str]) -> Response:
         """``GET /collections/{id}/items`` in GeoJSON."""
         query = build_query(layer, values, self.default_limit, self.max_limit)
-        page = self.store.query(layer.id, query)
         target = crs.parse_crs(values.get("crs", crs.CRS84))
-        features = _features(page.features, target)
+        page = self.store.query_geojson(layer.id, query, target)
         href = f"{self.base_url}/collections/{layer.id}/items"
         links = [
             _link("self", GEOJSON, href, values),
@@ -97,13 +95,13 @@ class ItemsResponder:
         matched = page.number_matched
         if (
             requested
-            and len(features) == requested
-            and (matched is None or query.offset + len(features) < matched)
+            and page.returned == requested
+            and (matched is None or query.offset + page.returned < matched)
         ):
             following = {**values, "offset": str(query.offset + requested)}
             following.pop("after", None)
             if not query.sortby:
-                following["after"] = str(page.features[-1].fid)
+                following["after"] = str(page.last_fid)
             links.append(_link("next", GEOJSON, href, following))
         if query.offset > 0:
             previous = {**values, "offset": str(max(0, query.offset - (requested or 0)))}
@@ -111,9 +109,9 @@ class ItemsResponder:
             links.append(_link("prev", GEOJSON, href, previous))
         body = {
             "type": "FeatureCollection",
-            "features": features,
+            "features": orjson.Fragment(page.features),
             "numberMatched": matched,
-            "numberReturned": len(features),
+            "numberReturned": page.returned,
             "links": links,
             "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }
@@ -125,7 +123,7 @@ class ItemsResponder:
         if record is None:
             return None
         target = crs.parse_crs(values.get("crs", crs.CRS84))
-        feature = _features([record], target)[0]
+        feature = geojson_features([record], target)[0]
         href = f"{self.base_url}/collections/{layer.id}/items/{fid}"
         feature["links"] = [
             _link("self", GEOJSON, href, values),
@@ -142,16 +140,6 @@ class ItemsResponder:
 def _link(rel: str, media_type: str, href: str, values: dict[str, str]) -> dict[str, str]:
     query = urlencode(values)
     return {"rel": rel, "type": media_type, "href": f"{href}?{query}" if query else href}
-
-
-def _features(records: list[FeatureRecord], target: int | None) -> list[dict[str, Any]]:
-    geometries = np.array([r.geometry for r in records], dtype=object)
-    if len(geometries):
-        geometries = crs.from_storage(geometries, target)
-    return [
-        {"type": "Feature", "id": r.fid, "geometry": g, "properties": r.properties}
-        for r, g in zip(records, geojson_geometries(geometries), strict=True)
-    ]
 
 
 def _geojson(body: dict[str, Any], target: int | None) -> Response:
