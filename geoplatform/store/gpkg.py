@@ -27,7 +27,6 @@ from geoplatform.catalog import AttributeType, LayerCatalog, LayerDefinition
 from geoplatform.errors import QueryTimeout, StoreUnavailable
 from geoplatform.store import gpkg_format
 from geoplatform.store.base import (
-    FeatureQuery,
     FeatureRecord,
     LayerExtent,
     Progress,
@@ -35,7 +34,7 @@ from geoplatform.store.base import (
     WriteReport,
 )
 from geoplatform.store.gpkg_format import quote
-from geoplatform.store.sql_filter import Dialect, FilterCompiler
+from geoplatform.store.sql_filter import Dialect
 from geoplatform.store.sql_store import SqlStore, prepare_write
 from geoplatform.store.values import storage_value
 
@@ -107,6 +106,8 @@ class GeoPackageStore(SqlStore):
 
     placeholder = "?"
     geometry_select = "geom"
+    dialect = SQLITE_DIALECT
+    time_cast = ""
 
     def _table(self, layer_id: str) -> str:
         return quote(self.catalog.get(layer_id).id)
@@ -256,29 +257,10 @@ class GeoPackageStore(SqlStore):
         interval = TimeInterval(row[4], row[5]) if row[4] else None
         return LayerExtent((row[0], row[1], row[2], row[3]), interval)
 
-    def _where(self, layer: LayerDefinition, query: FeatureQuery) -> tuple[list[str], list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if query.bbox is not None:
-            clauses.append(self._bbox_clause(layer))
-            params += _bbox_params(query.bbox)
-        if query.interval is not None and layer.temporal_property:
-            column = quote(layer.temporal_property)
-            if query.interval.start is not None:
-                clauses.append(f"{column} >= ?")
-                params.append(query.interval.start)
-            if query.interval.end is not None:
-                clauses.append(f"{column} <= ?")
-                params.append(query.interval.end)
-        for name, value in query.equals:
-            kind = layer.attribute(name).type
-            clauses.append(f"{quote(name)} = ?")
-            params.append(storage_value(value, kind))
-        if query.filter is not None:
-            compiled = FilterCompiler(layer, SQLITE_DIALECT).compile(query.filter)
-            clauses.append(compiled.sql)
-            params += compiled.params
-        return clauses, params
+    def _bbox_condition(
+        self, layer: LayerDefinition, bbox: tuple[float, float, float, float]
+    ) -> tuple[str, list[Any]]:
+        return self._bbox_clause(layer), _bbox_params(bbox)
 
     @staticmethod
     def _bbox_clause(layer: LayerDefinition) -> str:

@@ -35,7 +35,7 @@ from geoplatform.store.base import (
     WriteReport,
 )
 from geoplatform.store.gpkg_format import quote
-from geoplatform.store.sql_filter import Dialect, FilterCompiler
+from geoplatform.store.sql_filter import Dialect
 from geoplatform.store.sql_store import SqlStore, order_by, prepare_write
 from geoplatform.store.values import output_value, storage_value, utc_text
 
@@ -68,6 +68,8 @@ class PostGISStore(SqlStore):
 
     placeholder = "%s"
     geometry_select = "ST_AsBinary(geom)"
+    time_cast = "::timestamptz"
+    dialect = POSTGIS_DIALECT
 
     def __init__(
         self,
@@ -289,29 +291,11 @@ class PostGISStore(SqlStore):
         interval = TimeInterval(row[4], row[5]) if row[4] else None
         return LayerExtent((row[0], row[1], row[2], row[3]), interval)
 
-    def _where(self, layer: LayerDefinition, query: FeatureQuery) -> tuple[list[str], list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if query.bbox is not None:
-            envelope = f"ST_MakeEnvelope(%s, %s, %s, %s, {SRID})"
-            clauses.append(f"geom && {envelope} AND ST_Intersects(geom, {envelope})")
-            params += [*query.bbox, *query.bbox]
-        if query.interval is not None and layer.temporal_property:
-            column = quote(layer.temporal_property)
-            if query.interval.start is not None:
-                clauses.append(f"{column} >= %s::timestamptz")
-                params.append(query.interval.start)
-            if query.interval.end is not None:
-                clauses.append(f"{column} <= %s::timestamptz")
-                params.append(query.interval.end)
-        for name, value in query.equals:
-            clauses.append(f"{quote(name)} = %s")
-            params.append(storage_value(value, layer.attribute(name).type))
-        if query.filter is not None:
-            compiled = FilterCompiler(layer, POSTGIS_DIALECT).compile(query.filter)
-            clauses.append(compiled.sql)
-            params += compiled.params
-        return clauses, params
+    def _bbox_condition(
+        self, layer: LayerDefinition, bbox: tuple[float, float, float, float]
+    ) -> tuple[str, list[Any]]:
+        envelope = f"ST_MakeEnvelope(%s, %s, %s, %s, {SRID})"
+        return f"geom && {envelope} AND ST_Intersects(geom, {envelope})", [*bbox, *bbox]
 
     def query_geojson(self, layer_id: str, query: FeatureQuery, target: int | None) -> GeoJSONPage:
         """The page's GeoJSON built by PostgreSQL, one text per feature, joined here."""

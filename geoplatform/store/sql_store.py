@@ -25,6 +25,8 @@ from geoplatform.store.base import (
     explicit_fids,
 )
 from geoplatform.store.gpkg_format import quote
+from geoplatform.store.sql_filter import Dialect, FilterCompiler
+from geoplatform.store.values import storage_value
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,41 @@ class SqlStore(FeatureStore):
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """Run one read and return every row (statement time limit applies)."""
 
+    dialect: ClassVar[Dialect]
+    time_cast: ClassVar[str]
+    """Cast applied to bound instants compared with the time column."""
+
     @abc.abstractmethod
+    def _bbox_condition(
+        self, layer: LayerDefinition, bbox: tuple[float, float, float, float]
+    ) -> tuple[str, list[Any]]:
+        """Exact bbox intersection, index-assisted, and its bound values."""
+
     def _where(self, layer: LayerDefinition, query: FeatureQuery) -> tuple[list[str], list[Any]]:
         """WHERE clauses (ANDed) and their bound values for a query."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        mark = self.placeholder + self.time_cast
+        if query.bbox is not None:
+            condition, values = self._bbox_condition(layer, query.bbox)
+            clauses.append(condition)
+            params += values
+        if query.interval is not None and layer.temporal_property:
+            column = quote(layer.temporal_property)
+            if query.interval.start is not None:
+                clauses.append(f"{column} >= {mark}")
+                params.append(query.interval.start)
+            if query.interval.end is not None:
+                clauses.append(f"{column} <= {mark}")
+                params.append(query.interval.end)
+        for name, value in query.equals:
+            clauses.append(f"{quote(name)} = {self.placeholder}")
+            params.append(storage_value(value, layer.attribute(name).type))
+        if query.filter is not None:
+            compiled = FilterCompiler(layer, self.dialect).compile(query.filter)
+            clauses.append(compiled.sql)
+            params += compiled.params
+        return clauses, params
 
     @abc.abstractmethod
     def _records(
