@@ -202,19 +202,24 @@ def pygeoapi_server(dsn: str, port: int) -> Server:
         )
     return Server(
         "pygeoapi",
-        [
-            str(venv / "bin" / "uvicorn"),
-            "pygeoapi.starlette_app:APP",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-        ],
+        uvicorn(venv, "pygeoapi.starlette_app:APP", port),
         env,
         peer_paths("/collections/{layer}", "f=json&"),
     )
+
+
+def uvicorn(venv: Path, app: str, port: int) -> list[str]:
+    """Command serving a peer's ASGI app with one worker from its own environment."""
+    return [
+        str(venv / "bin" / "uvicorn"),
+        app,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+    ]
 
 
 def tipg_server(dsn: str, port: int) -> Server:
@@ -227,16 +232,7 @@ def tipg_server(dsn: str, port: int) -> Server:
     }
     return Server(
         "tipg",
-        [
-            str(venv / "bin" / "uvicorn"),
-            "tipg.main:app",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-        ],
+        uvicorn(venv, "tipg.main:app", port),
         env,
         peer_paths("/collections/" + SCHEMA + ".{layer}", ""),
     )
