@@ -11,7 +11,12 @@ from starlette.responses import Response
 
 from geoplatform import __version__
 from geoplatform.catalog import LayerCatalog, load_catalog
+from geoplatform.dggs.openapi import dggs_paths
+from geoplatform.dggs.router import build_router as build_dggs_router
 from geoplatform.errors import GeoPlatformError
+from geoplatform.hexapi.openapi import hex_paths
+from geoplatform.hexapi.router import build_router as build_hex_router
+from geoplatform.hexapi.service import HexService
 from geoplatform.ogcapi.config import build_pygeoapi_config, write_generated
 from geoplatform.ogcapi.mount import load_pygeoapi
 from geoplatform.ogcapi.runtime import register_store
@@ -48,7 +53,11 @@ def create_app(settings: Settings) -> FastAPI:
     register_store(store_key, store)
     config = build_pygeoapi_config(settings, catalog, store, store_key)
     generate_templates(settings.generated_dir / "templates", settings.server.base_url())
-    config_path, openapi_path = write_generated(config, settings.generated_dir)
+    hex_service = HexService(catalog, store)
+    indexed = [layer.id for layer in hex_service.indexed_layers()]
+    config_path, openapi_path = write_generated(
+        config, settings.generated_dir, extra_paths={**dggs_paths(indexed), **hex_paths()}
+    )
     pygeoapi_app = load_pygeoapi(config_path, openapi_path)
 
     app = FastAPI(
@@ -61,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.catalog = catalog
     app.state.store = store
+    app.state.hex_service = hex_service
     app.add_exception_handler(GeoPlatformError, handle_geoplatform_error)
     app.add_exception_handler(Exception, handle_unexpected)
 
@@ -71,6 +81,9 @@ def create_app(settings: Settings) -> FastAPI:
         return Response('{"status":"ok"}', media_type="application/json")
 
     mount_vendor(app)
+    base_url = settings.server.base_url()
+    app.include_router(build_dggs_router(hex_service, base_url))
+    app.include_router(build_hex_router(hex_service, base_url))
     app.mount("/", pygeoapi_app)
     app.add_middleware(ErrorBodyMiddleware)
     items = ItemsResponder(

@@ -58,6 +58,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     if settings.store.backend == "gpkg" and not settings.store.gpkg_path.exists():
         click.echo(f"no store at {settings.store.gpkg_path}: building the demo city", err=True)
         _build_demo(settings)
+    elif settings.store.backend == "gpkg":
+        _migrate_embedded(settings)
     if workers > 1:
         os.environ["GEOPLATFORM_SERVER__HOST"] = settings.server.host
         os.environ["GEOPLATFORM_SERVER__PORT"] = str(settings.server.port)
@@ -85,6 +87,22 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         log_level="info" if settings.server.access_log else "warning",
         access_log=settings.server.access_log,
     )
+
+
+def _migrate_embedded(settings: Settings) -> None:
+    """Upgrade an older embedded GeoPackage in place before serving it.
+
+    The embedded store is the laptop case: its owner runs the server, so the
+    upgrade needs no separate step. A PostGIS store is upgraded only by
+    ``geoplatform db migrate``, run by its operator.
+    """
+    from geoplatform.catalog import load_catalog
+    from geoplatform.store import open_store
+
+    catalog = load_catalog(settings.layers_dir)
+    with open_store(settings.store, catalog, check_version=False) as store:
+        for step in store.migrate(_progress):
+            _say(f"migrated {settings.store.gpkg_path}: {step}")
 
 
 def _build_demo(settings: Settings) -> None:
@@ -202,6 +220,21 @@ def db_init() -> None:
         click.echo(f"{settings.store.backend} store ready, {len(store.catalog)} layers")
 
 
+@db.command(name="migrate")
+def db_migrate() -> None:
+    """Upgrade the store's tables to this release (idempotent; resumes after a failure)."""
+    from geoplatform.catalog import load_catalog
+    from geoplatform.store import open_store
+
+    settings = _settings()
+    catalog = load_catalog(settings.layers_dir)
+    with open_store(settings.store, catalog, check_version=False) as store:
+        steps = store.migrate(_progress)
+        for step in steps:
+            _say(f"migrated {step}")
+        click.echo(f"{settings.store.backend} store at schema version {store.schema_version}")
+
+
 @db.command(name="move")
 @click.option("--to-gpkg", "to_gpkg", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--to-postgis", "to_postgis", metavar="DSN", help="libpq DSN of the target.")
@@ -274,6 +307,32 @@ def db_fingerprint() -> None:
     _, store = open_catalog_and_store(_settings())
     with store:
         click.echo(orjson.dumps(fingerprint(store), option=orjson.OPT_INDENT_2).decode())
+
+
+@cli.group()
+def h3() -> None:
+    """The H3 hexagon index of the layers."""
+
+
+@h3.command(name="reindex")
+@click.argument("layer_ids", nargs=-1)
+def h3_reindex(layer_ids: tuple[str, ...]) -> None:
+    """Rebuild the H3 cover and hexbin aggregates of LAYER_IDS (default: every indexed layer)."""
+    from geoplatform.app import open_catalog_and_store
+
+    settings = _settings()
+    catalog, store = open_catalog_and_store(settings)
+    with store:
+        chosen = [catalog.get(i) for i in layer_ids] or [
+            layer for layer in catalog if layer.h3_index_resolution is not None
+        ]
+        for layer in chosen:
+            started = time.perf_counter()
+            rows = store.reindex(layer.id, _progress(f"H3 index of {layer.id}"))
+            click.echo(
+                f"{layer.id}: {rows} cells at resolution {layer.h3_index_resolution} "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
 
 
 @cli.command(name="layers")

@@ -1,12 +1,19 @@
 """geoplatform.catalog: the layer registry."""
 
 from geoplatform.catalog.loader import LayerCatalog, load_catalog, load_layer_file
-from geoplatform.catalog.models import Access, Attribute, AttributeType, LayerDefinition
+from geoplatform.catalog.models import (
+    Access,
+    Attribute,
+    AttributeType,
+    HexbinSpec,
+    LayerDefinition,
+)
 
 __all__ = [
     "Access",
     "Attribute",
     "AttributeType",
+    "HexbinSpec",
     "LayerCatalog",
     "LayerDefinition",
     "load_catalog",

@@ -72,6 +72,47 @@ class Provenance(Frozen):
     source: LocalizedText
 
 
+class HexbinSpec(Frozen):
+    """How a point layer is pre-aggregated into H3 hexagons, kept current on every write.
+
+    ``measures`` are named CQL2 conditions counted beside the total (for example
+    ``open: closed_at IS NULL``); ``min_count`` suppresses smaller counts on
+    sensitive layers so that a hexagon never points at one person's report.
+    """
+
+    resolutions: tuple[int, ...] = (7, 8, 9, 10)
+    group_by: tuple[str, ...] = ()
+    measures: dict[str, str] = Field(default_factory=dict)
+    min_count: int = Field(default=0, ge=0)
+
+    @field_validator("resolutions")
+    @classmethod
+    def _check_resolutions(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(r < 0 or r > 15 for r in value) or len(set(value)) != len(value):
+            raise ValueError("hexbin resolutions are distinct integers from 0 to 15")
+        return tuple(sorted(value))
+
+    @field_validator("measures")
+    @classmethod
+    def _check_measures(cls, value: dict[str, str]) -> dict[str, str]:
+        import re
+
+        from pygeofilter.parsers.cql2_text import parse
+
+        for name, condition in value.items():
+            if not re.match(IDENTIFIER_PATTERN, name) or name in RESERVED_HEXBIN_NAMES:
+                raise ValueError(f"measure name {name!r} is not allowed")
+            try:
+                parse(condition)
+            except Exception as exc:
+                raise ValueError(f"measure {name!r} is not CQL2 text: {exc}") from exc
+        return value
+
+
+RESERVED_HEXBIN_NAMES = frozenset({"cell", "resolution", "period", "count", "zone_id"})
+RESERVED_PREFIXES = ("gp_", "gpkg_", "rtree_", "sqlite_")
+
+
 GeometryType = Literal[
     "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"
 ]
@@ -95,6 +136,14 @@ class LayerDefinition(Frozen):
     licence: str = Field(min_length=1)
     provenance: Provenance
     title_property: str | None = None
+    hexbin: HexbinSpec | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if value.startswith(RESERVED_PREFIXES):
+            raise ValueError(f"layer ids must not start with {', '.join(RESERVED_PREFIXES)}")
+        return value
 
     @field_validator("h3_resolutions")
     @classmethod
@@ -121,7 +170,28 @@ class LayerDefinition(Frozen):
             kind = self.attribute(self.temporal_property).type
             if kind not in (AttributeType.date, AttributeType.datetime):
                 raise ValueError("temporal_property must be a date or datetime")
+        if self.hexbin is not None:
+            self._check_hexbin(self.hexbin)
         return self
+
+    def _check_hexbin(self, spec: HexbinSpec) -> None:
+        if self.geometry_type != "Point" or not self.h3_resolutions:
+            raise ValueError("hexbin needs a Point layer with h3_resolutions")
+        if max(spec.resolutions) > max(self.h3_resolutions):
+            raise ValueError("hexbin resolutions cannot be finer than the layer's H3 index")
+        names = set(self.attribute_names)
+        for name in spec.group_by:
+            if name not in names:
+                raise ValueError(f"hexbin group_by '{name}' is not an attribute")
+            if self.attribute(name).type not in (AttributeType.string, AttributeType.boolean):
+                raise ValueError(f"hexbin group_by '{name}' must be a string or boolean")
+            if name in RESERVED_HEXBIN_NAMES or name in spec.measures:
+                raise ValueError(f"hexbin group_by '{name}' clashes with a reserved name")
+
+    @property
+    def h3_index_resolution(self) -> int | None:
+        """Resolution of the stored H3 index (the finest listed); None when not indexed."""
+        return max(self.h3_resolutions) if self.h3_resolutions else None
 
     def attribute(self, name: str) -> Attribute:
         """Return the attribute called ``name`` (KeyError when absent)."""

@@ -95,8 +95,14 @@ def build_pygeoapi_config(
     return config
 
 
-def write_generated(config: dict[str, Any], directory: Path) -> tuple[Path, Path]:
-    """Write the pygeoapi configuration and its OpenAPI document; return both paths."""
+def write_generated(
+    config: dict[str, Any], directory: Path, extra_paths: dict[str, Any] | None = None
+) -> tuple[Path, Path]:
+    """Write the pygeoapi configuration and its OpenAPI document; return both paths.
+
+    ``extra_paths`` are the routes geoplatform serves beside pygeoapi's (DGGS,
+    ``/hex``): one OpenAPI document describes the whole server.
+    """
     from pygeoapi.openapi import get_oas
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -104,5 +110,6 @@ def write_generated(config: dict[str, Any], directory: Path) -> tuple[Path, Path
     openapi_path = directory / "openapi.yml"
     write_atomic(config_path, yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     openapi = get_oas(config)
+    openapi.setdefault("paths", {}).update(extra_paths or {})
     write_atomic(openapi_path, yaml.safe_dump(openapi, allow_unicode=True, sort_keys=False))
     return config_path, openapi_path

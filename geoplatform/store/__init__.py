@@ -17,8 +17,13 @@ from geoplatform.store.base import (
 )
 
 
-def open_store(settings: StoreSettings, catalog: LayerCatalog) -> FeatureStore:
-    """Open the configured backend: the embedded GeoPackage or PostGIS."""
+def open_store(
+    settings: StoreSettings, catalog: LayerCatalog, *, check_version: bool = True
+) -> FeatureStore:
+    """Open the configured backend: the embedded GeoPackage or PostGIS.
+
+    ``check_version=False`` opens an older store so that it can be migrated.
+    """
     if settings.backend == "postgis":
         from geoplatform.store.postgis import PostGISStore
 
@@ -29,11 +34,15 @@ def open_store(settings: StoreSettings, catalog: LayerCatalog) -> FeatureStore:
             catalog,
             schema=settings.postgis_schema,
             statement_timeout=settings.statement_timeout_s,
+            check_version=check_version,
         )
     from geoplatform.store.gpkg import GeoPackageStore
 
     return GeoPackageStore(
-        settings.gpkg_path, catalog, statement_timeout=settings.statement_timeout_s
+        settings.gpkg_path,
+        catalog,
+        statement_timeout=settings.statement_timeout_s,
+        check_version=check_version,
     )
 
 

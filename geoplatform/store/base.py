@@ -55,13 +55,53 @@ class FeatureQuery:
     properties: tuple[str, ...] | None = None
     with_geometry: bool = True
     with_count: bool = True
+    h3_zone: int | None = None
+    """Only features indexed in this H3 cell (any resolution up to the layer's index)."""
 
     @property
     def is_unfiltered(self) -> bool:
         """True when the query selects the whole layer."""
         return (
-            self.bbox is None and self.interval is None and self.filter is None and not self.equals
+            self.bbox is None
+            and self.interval is None
+            and self.filter is None
+            and not self.equals
+            and self.h3_zone is None
         )
+
+
+@dataclass(frozen=True)
+class HexCountQuery:
+    """Counts of a layer's features per H3 cell at one resolution."""
+
+    res: int
+    zones: tuple[int, ...] | None = None
+    """Only these cells (all at ``res``)."""
+    parent: int | None = None
+    """Only cells descending from this coarser cell."""
+    bbox: BBox | None = None
+    interval: TimeInterval | None = None
+    filter: Node | None = None
+    group_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HexCount:
+    """Features of one cell (and one combination of grouping values)."""
+
+    cell: int
+    group: tuple[Any, ...]
+    count: int
+    measures: dict[str, int]
+
+
+@dataclass(frozen=True)
+class HexCounts:
+    """The counts of a query and whether the pre-aggregated tables answered it."""
+
+    rows: list[HexCount]
+    measures: tuple[str, ...]
+    from_aggregates: bool
 
 
 @dataclass
@@ -152,6 +192,21 @@ class FeatureStore(abc.ABC):
         features = geojson_features(page.features, target)
         last = page.features[-1].fid if page.features else None
         return GeoJSONPage(orjson.dumps(features), len(features), last, page.number_matched)
+
+    @abc.abstractmethod
+    def hex_counts(self, layer_id: str, query: HexCountQuery) -> HexCounts:
+        """Feature counts per H3 cell, from the kept aggregates when they can answer."""
+
+    schema_version: str
+    """Version of the store's own tables, as recorded in the store."""
+
+    @abc.abstractmethod
+    def migrate(self, progress: Callable[[str], Progress]) -> list[str]:
+        """Upgrade the store's tables to this release; returns a line per step run."""
+
+    @abc.abstractmethod
+    def reindex(self, layer_id: str, progress: Progress | None = None) -> int:
+        """Rebuild a layer's H3 cover and aggregates from its rows; returns cover rows."""
 
     @abc.abstractmethod
     def get(self, layer_id: str, fid: int) -> FeatureRecord | None:

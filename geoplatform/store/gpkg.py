@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,11 +34,11 @@ from geoplatform.store.base import (
     WriteReport,
 )
 from geoplatform.store.gpkg_format import quote
+from geoplatform.store.migrations import SCHEMA_VERSION
 from geoplatform.store.sql_filter import Dialect
 from geoplatform.store.sql_store import SqlStore, prepare_write
 from geoplatform.store.values import storage_value
 
-SCHEMA_VERSION = "1"
 CHUNK_ROWS = 5000
 
 
@@ -108,12 +108,19 @@ class GeoPackageStore(SqlStore):
     geometry_select = "geom"
     dialect = SQLITE_DIALECT
     time_cast = ""
+    integer_type = "INTEGER"
+    month_sql = "substr({}, 1, 7)"
 
     def _table(self, layer_id: str) -> str:
         return quote(self.catalog.get(layer_id).id)
 
     def __init__(
-        self, path: Path, catalog: LayerCatalog, *, statement_timeout: float = 10.0
+        self,
+        path: Path,
+        catalog: LayerCatalog,
+        *,
+        statement_timeout: float = 10.0,
+        check_version: bool = True,
     ) -> None:
         self.path = Path(path)
         self.statement_timeout = statement_timeout
@@ -142,10 +149,17 @@ class GeoPackageStore(SqlStore):
             .execute("SELECT value FROM gp_meta WHERE key = 'schema_version'")
             .fetchone()[0]
         )
-        if version != SCHEMA_VERSION:
-            raise StoreUnavailable(
-                f"store schema version {version} differs from {SCHEMA_VERSION}: migrate first"
+        self.schema_version = str(version)
+        if check_version:
+            self.check_schema_version()
+
+    def set_schema_version(self, version: str) -> None:
+        """Record the schema version a migration step has reached."""
+        with self._writing() as connection:
+            connection.execute(
+                "UPDATE gp_meta SET value = ? WHERE key = 'schema_version'", (version,)
             )
+        self.schema_version = version
 
     # -- connections -----------------------------------------------------------
 
@@ -195,6 +209,9 @@ class GeoPackageStore(SqlStore):
                 with self._guard:
                     self._connections.remove(connection)
 
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._writing()
+
     def close(self) -> None:
         """Close every connection this store opened."""
         with self._guard:
@@ -216,9 +233,10 @@ class GeoPackageStore(SqlStore):
         return row is not None
 
     def ensure_layers(self, layers: Sequence[LayerDefinition]) -> None:
-        """Create the tables of layers not yet in the file (one transaction)."""
+        """Create missing layer tables and H3 tables (one transaction)."""
         missing = [layer for layer in layers if not self.exists(layer.id)]
-        if not missing:
+        unindexed = [layer for layer in layers if self._hex_tables_missing(layer)]
+        if not missing and not unindexed:
             return
         with self._writing() as connection:
             for layer in missing:
@@ -227,6 +245,22 @@ class GeoPackageStore(SqlStore):
                     "INSERT OR REPLACE INTO gp_layer_stats (layer_id, feature_count) VALUES (?, 0)",
                     (layer.id,),
                 )
+            for layer in unindexed:
+                for statement in self.hex_tables(layer).create():
+                    connection.execute(statement)
+
+    def _count_tables(self, names: list[str]) -> int:
+        marks = ", ".join("?" * len(names))
+        query = f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({marks})"
+        return int(self._read().execute(query, names).fetchone()[0])
+
+    def _bulk_insert(
+        self, connection: sqlite3.Connection, table: str, columns: list[str], rows: list[tuple]
+    ) -> None:
+        marks = ", ".join("?" * len(columns))
+        connection.executemany(
+            f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})", rows
+        )
 
     # -- reads -----------------------------------------------------------------
 
@@ -349,6 +383,8 @@ class GeoPackageStore(SqlStore):
                 connection.executemany(insert, rows)
                 if progress is not None:
                     progress(stop, total)
+            stored = np.arange(1, total + 1) if fids is None else np.asarray(fids)
+            self._write_hex_index(connection, layer, stored, geometries)
             self._record_stats(connection, layer, geometries, total)
         return WriteReport(layer_id, total)
 

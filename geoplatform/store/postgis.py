@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import psycopg
 import shapely
 from psycopg import errors as pg_errors
@@ -35,11 +36,11 @@ from geoplatform.store.base import (
     WriteReport,
 )
 from geoplatform.store.gpkg_format import quote
+from geoplatform.store.migrations import SCHEMA_VERSION
 from geoplatform.store.sql_filter import Dialect
 from geoplatform.store.sql_store import SqlStore, order_by, prepare_write
 from geoplatform.store.values import output_value, storage_value, utc_text
 
-SCHEMA_VERSION = "1"
 SRID = 4490
 CHUNK_ROWS = 5000
 _SCHEMA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -70,6 +71,8 @@ class PostGISStore(SqlStore):
     geometry_select = "ST_AsBinary(geom)"
     time_cast = "::timestamptz"
     dialect = POSTGIS_DIALECT
+    integer_type = "bigint"
+    month_sql = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM')"
 
     def __init__(
         self,
@@ -80,6 +83,7 @@ class PostGISStore(SqlStore):
         statement_timeout: float = 10.0,
         pool_size: int = 8,
         app_role: str = "geoplatform_app",
+        check_version: bool = True,
     ) -> None:
         if not _SCHEMA_NAME.match(schema):
             raise ValueError(f"invalid schema name {schema!r}")
@@ -106,6 +110,8 @@ class PostGISStore(SqlStore):
         except PoolTimeout as exc:
             raise StoreUnavailable("the PostGIS store cannot be reached") from exc
         self._create_metadata()
+        if check_version:
+            self.check_schema_version()
 
     # -- connections -------------------------------------------------------------
 
@@ -125,6 +131,11 @@ class PostGISStore(SqlStore):
             raise QueryTimeout("the query took too long; narrow it down") from exc
         except psycopg.OperationalError as exc:
             raise StoreUnavailable("the store cannot answer now, try again") from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Connection[Any]]:
+        with self._connection() as connection, connection.transaction():
+            yield connection
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self._connection() as connection:
@@ -154,6 +165,29 @@ class PostGISStore(SqlStore):
     def _table(self, layer_id: str) -> str:
         return f"{quote(self.schema)}.{quote(self.catalog.get(layer_id).id)}"
 
+    def _schema_prefix(self) -> str:
+        return f"{quote(self.schema)}."
+
+    def _bulk_insert(
+        self,
+        connection: psycopg.Connection[Any],
+        table: str,
+        columns: list[str],
+        rows: list[tuple[Any, ...]],
+    ) -> None:
+        target = ", ".join(quote(c) for c in columns)
+        with connection.cursor().copy(f"COPY {table} ({target}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def _count_tables(self, names: list[str]) -> int:
+        rows = self._fetch(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s "
+            "AND table_name = ANY(%s)",
+            (self.schema, names),
+        )
+        return int(rows[0][0])
+
     def _create_metadata(self) -> None:
         """Create the schema's metadata once; afterwards only read its version.
 
@@ -170,8 +204,16 @@ class PostGISStore(SqlStore):
             version = connection.execute(
                 f"SELECT value FROM {s}.gp_meta WHERE key = 'schema_version'"
             ).fetchone()
-        if version is None or version[0] != SCHEMA_VERSION:
-            raise StoreUnavailable("store schema version differs from this release: migrate first")
+        self.schema_version = "0" if version is None else str(version[0])
+
+    def set_schema_version(self, version: str) -> None:
+        """Record the schema version a migration step has reached."""
+        with self._transaction() as connection:
+            connection.execute(
+                f"UPDATE {quote(self.schema)}.gp_meta SET value = %s WHERE key = 'schema_version'",
+                (version,),
+            )
+        self.schema_version = version
 
     def _initialise(self, connection: psycopg.Connection[Any]) -> None:
         s = quote(self.schema)
@@ -231,13 +273,17 @@ class PostGISStore(SqlStore):
     def ensure_layers(self, layers: Sequence[LayerDefinition]) -> None:
         """Create missing layer tables and their indexes (one transaction)."""
         missing = [layer for layer in layers if not self.exists(layer.id)]
-        if not missing:
+        unindexed = [layer for layer in layers if self._hex_tables_missing(layer)]
+        if not missing and not unindexed:
             return
         try:
             with self._connection() as connection, connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
                 for layer in missing:
                     self._create_table(connection, layer)
+                for layer in unindexed:
+                    for statement in self.hex_tables(layer).create():
+                        connection.execute(statement)
                 self._grant(connection)
         except pg_errors.InsufficientPrivilege as exc:
             raise StoreUnavailable(
@@ -356,6 +402,8 @@ class PostGISStore(SqlStore):
             last = connection.execute(f"SELECT coalesce(max(fid), 0) + 1 FROM {table}").fetchone()
             assert last is not None
             connection.execute(f"ALTER TABLE {table} ALTER COLUMN fid RESTART WITH {int(last[0])}")
+            stored = np.arange(1, total + 1) if fids is None else np.asarray(fids)
+            self._write_hex_index(connection, layer, stored, batch.geometries)
             self._record_stats(connection, layer)
         return WriteReport(layer_id, total)
 

@@ -8,7 +8,8 @@ and count logic, and the checks before a bulk write, are written once here.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -16,15 +17,24 @@ import geopandas as gpd
 import numpy as np
 
 from geoplatform.catalog import AttributeType, LayerDefinition
-from geoplatform.errors import SchemaViolation
+from geoplatform.errors import InvalidParameter, SchemaViolation, StoreUnavailable
+from geoplatform.hexgrid import covers, descendant_range, parent_masks, resolution
+from geoplatform.store import migrations
 from geoplatform.store.base import (
     FeaturePage,
     FeatureQuery,
     FeatureRecord,
     FeatureStore,
+    HexCount,
+    HexCountQuery,
+    HexCounts,
+    Progress,
+    TimeInterval,
     explicit_fids,
 )
 from geoplatform.store.gpkg_format import quote
+from geoplatform.store.hexindex import HexTables, compile_text
+from geoplatform.store.migrations import SCHEMA_VERSION
 from geoplatform.store.sql_filter import Dialect, FilterCompiler
 from geoplatform.store.values import storage_value
 
@@ -113,7 +123,29 @@ class SqlStore(FeatureStore):
             compiled = FilterCompiler(layer, self.dialect).compile(query.filter)
             clauses.append(compiled.sql)
             params += compiled.params
+        if query.h3_zone is not None:
+            low, high = self._zone_range(layer, query.h3_zone)
+            mark = self.placeholder
+            clauses.append(
+                f"fid IN (SELECT fid FROM {self.hex_tables(layer).cover} "
+                f"WHERE cell BETWEEN {mark} AND {mark})"
+            )
+            params += [low, high]
         return clauses, params
+
+    @staticmethod
+    def _zone_range(layer: LayerDefinition, zone: int) -> tuple[int, int]:
+        """Bounds of the layer's index cells inside ``zone``; a 400 when it cannot say."""
+        index = layer.h3_index_resolution
+        if index is None:
+            raise InvalidParameter(f"collection {layer.id} has no H3 index", parameter="zone")
+        if resolution(zone) > index:
+            raise InvalidParameter(
+                f"zone resolution {resolution(zone)} is finer than the H3 index of "
+                f"{layer.id} (resolution {index})",
+                parameter="zone",
+            )
+        return descendant_range(zone, index)
 
     @abc.abstractmethod
     def _records(
@@ -161,6 +193,230 @@ class SqlStore(FeatureStore):
         )
         return sql, [*params, query.limit, offset], number_matched
 
+    # -- H3 index -------------------------------------------------------------------
+
+    integer_type: ClassVar[str]
+    month_sql: ClassVar[str]
+    """Template turning the quoted time column ``{}`` into ``YYYY-MM`` in UTC."""
+
+    def _schema_prefix(self) -> str:
+        """Qualifier (with its dot) of the store's tables, or empty."""
+        return ""
+
+    def hex_tables(self, layer: LayerDefinition) -> HexTables:
+        """The layer's H3 tables in this backend's dialect."""
+        return HexTables(
+            layer, self.dialect, self.integer_type, self.month_sql, self._schema_prefix()
+        )
+
+    @abc.abstractmethod
+    def _count_tables(self, names: list[str]) -> int:
+        """How many of the named tables exist in the store."""
+
+    def _hex_tables_missing(self, layer: LayerDefinition) -> bool:
+        """True when an H3-indexed layer lacks one of its H3 tables."""
+        if layer.h3_index_resolution is None:
+            return False
+        names = self.hex_tables(layer).names
+        return self._count_tables(names) < len(names)
+
+    @abc.abstractmethod
+    def _bulk_insert(
+        self, connection: Any, table: str, columns: list[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert many rows inside the caller's transaction, the backend's fastest way."""
+
+    def _write_hex_index(
+        self,
+        connection: Any,
+        layer: LayerDefinition,
+        fids: np.ndarray,
+        geometries: np.ndarray,
+        progress: Progress | None = None,
+    ) -> None:
+        """Replace the layer's H3 cover and aggregates inside the caller's transaction."""
+        res = layer.h3_index_resolution
+        if res is None:
+            return
+        tables = self.hex_tables(layer)
+        connection.execute(f"DELETE FROM {tables.cover}")
+        rows, cells = covers(geometries, res)
+        pairs = np.unique(np.column_stack([cells, fids[rows]]), axis=0) if len(rows) else []
+        step = 50_000
+        for start in range(0, len(pairs), step):
+            chunk = pairs[start : start + step]
+            self._bulk_insert(
+                connection, tables.cover, ["cell", "fid"], [(int(c), int(f)) for c, f in chunk]
+            )
+            if progress is not None:
+                progress(min(start + step, len(pairs)), len(pairs))
+        for sql, params in tables.rebuild_aggregates():
+            connection.execute(sql, params)
+
+    schema_version: str
+
+    @abc.abstractmethod
+    def set_schema_version(self, version: str) -> None:
+        """Record the schema version a migration step has reached."""
+
+    def check_schema_version(self) -> None:
+        """Refuse a store whose tables are older (or newer) than this release's."""
+        if self.schema_version != SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"store schema version {self.schema_version} differs from {SCHEMA_VERSION}: "
+                "run 'geoplatform db migrate'"
+            )
+
+    def migrate(self, progress: Callable[[str], Progress]) -> list[str]:
+        """Bring the store's tables to this release's schema; returns the steps run."""
+        steps = migrations.migrate(self, self.schema_version, self.set_schema_version, progress)
+        self.check_schema_version()
+        return [f"{s.source} -> {s.target}: {s.summary}" for s in steps]
+
+    @abc.abstractmethod
+    def _transaction(self) -> AbstractContextManager[Any]:
+        """A write transaction on one connection: commits on exit, rolls back on error."""
+
+    def reindex(self, layer_id: str, progress: Progress | None = None) -> int:
+        """Rebuild the layer's H3 cover and aggregates from its stored rows, atomically."""
+        layer = self.catalog.get(layer_id)
+        if layer.h3_index_resolution is None:
+            return 0
+        self.ensure_layers([layer])
+        rows = self._fetch(
+            f"SELECT fid, {self.geometry_select} FROM {self._table(layer.id)} ORDER BY fid", []
+        )
+        records = self._records(layer, [], rows)
+        fids = np.asarray([r.fid for r in records], dtype=np.int64)
+        geometries = np.asarray([r.geometry for r in records], dtype=object)
+        with self._transaction() as connection:
+            self._write_hex_index(connection, layer, fids, geometries, progress)
+        return int(self._fetch(f"SELECT count(*) FROM {self.hex_tables(layer).cover}", [])[0][0])
+
+    def hex_counts(self, layer_id: str, query: HexCountQuery) -> HexCounts:
+        """Counts per cell: the kept aggregates answer when they can, else the rows are grouped.
+
+        The aggregates answer a query without bbox or filter, at a hexbin
+        resolution, grouped by hexbin attributes only, over whole UTC months.
+        """
+        layer = self.catalog.get(layer_id)
+        tables = self.hex_tables(layer)
+        months = _month_span(query.interval)
+        spec = layer.hexbin
+        if (
+            spec is not None
+            and query.bbox is None
+            and query.filter is None
+            and query.res in spec.resolutions
+            and set(query.group_by) <= set(spec.group_by)
+            and (query.interval is None or months is not None)
+        ):
+            return HexCounts(self._aggregated(tables, query, months), tuple(tables.measures), True)
+        return HexCounts(self._grouped(layer, tables, query), tuple(tables.measures), False)
+
+    def _zone_clauses(
+        self, column: str, column_res: int, query: HexCountQuery
+    ) -> tuple[list[str], list[Any]]:
+        """Restrict ``column`` (cells at ``column_res``) to the query's zones or parent zone.
+
+        Zones coarser than the column become ranges of their descendants, so an
+        index on the column answers them.
+        """
+        mark = self.placeholder
+        clauses: list[str] = []
+        params: list[Any] = []
+        if query.zones is not None:
+            if not query.zones:
+                return ["1 = 0"], []
+            if column_res == query.res:
+                clauses.append(f"{column} IN ({', '.join([mark] * len(query.zones))})")
+                params += list(query.zones)
+            else:
+                ranges = []
+                for zone in query.zones:
+                    ranges.append(f"{column} BETWEEN {mark} AND {mark}")
+                    params += list(descendant_range(zone, column_res))
+                clauses.append("(" + " OR ".join(ranges) + ")")
+        if query.parent is not None:
+            clauses.append(f"{column} BETWEEN {mark} AND {mark}")
+            params += list(descendant_range(query.parent, column_res))
+        return clauses, params
+
+    def _aggregated(
+        self, tables: HexTables, query: HexCountQuery, months: tuple[str, str] | None
+    ) -> list[HexCount]:
+        mark = self.placeholder
+        groups = [quote(g) for g in query.group_by]
+        measures = tables.measures
+        use_total = not groups and months is None
+        clauses, params = self._zone_clauses("cell", query.res, query)
+        clauses.insert(0, f"res = {mark}")
+        params.insert(0, query.res)
+        if months is not None:
+            clauses.append(f"period BETWEEN {mark} AND {mark}")
+            params += list(months)
+        sums = "".join(f", sum({quote(m)})" for m in measures)
+        group_sql = "".join(f", {g}" for g in groups)
+        if use_total:
+            sql = (
+                f"SELECT cell, n{''.join(', ' + quote(m) for m in measures)} FROM {tables.total} "
+                f"WHERE {' AND '.join(clauses)} ORDER BY cell"
+            )
+        else:
+            sql = (
+                f"SELECT cell{group_sql}, sum(n){sums} FROM {tables.detail} "
+                f"WHERE {' AND '.join(clauses)} GROUP BY cell{group_sql} ORDER BY cell{group_sql}"
+            )
+        return _counts(self._fetch(sql, params), len(groups), measures)
+
+    def _grouped(
+        self, layer: LayerDefinition, tables: HexTables, query: HexCountQuery
+    ) -> list[HexCount]:
+        index = layer.h3_index_resolution
+        if index is None:
+            raise InvalidParameter(f"collection {layer.id} has no H3 index", parameter="zone")
+        if query.res > index:
+            raise InvalidParameter(
+                f"resolution {query.res} is finer than the H3 index of {layer.id} ({index})",
+                parameter="zone-level",
+            )
+        for name in query.group_by:
+            if name not in layer.attribute_names:
+                raise InvalidParameter(f"'{name}' is not a property of {layer.id}")
+        keep, add = parent_masks(query.res)
+        features = FeatureQuery(
+            bbox=query.bbox, interval=query.interval, filter=query.filter, with_count=False
+        )
+        clauses, params = self._where(layer, features)
+        zone_clauses, zone_params = self._zone_clauses("gp_cell", index, query)
+        distinct = layer.geometry_type != "Point"
+        measure_sql: list[str] = []
+        measure_params: list[Any] = []
+        for condition in layer.hexbin.measures.values() if layer.hexbin else []:
+            sql, values = compile_text(layer, self.dialect, condition)
+            measure_sql.append(
+                f"count(DISTINCT CASE WHEN {sql} THEN fid END)"
+                if distinct
+                else f"sum(CASE WHEN {sql} THEN 1 ELSE 0 END)"
+            )
+            measure_params += values
+        groups = "".join(f", {quote(g)}" for g in query.group_by)
+        count = "count(DISTINCT fid)" if distinct else "count(*)"
+        mark = self.placeholder
+        rows = (
+            f"(SELECT t.*, c.cell AS gp_cell, (c.cell & {mark}) | {mark} AS gp_zone "
+            f"FROM {self._table(layer.id)} t JOIN {tables.cover} c ON c.fid = t.fid)"
+        )
+        conditions = [*clauses, *zone_clauses]
+        where = " WHERE " + " AND ".join(conditions) if conditions else ""
+        positions = ", ".join(str(p) for p in range(1, 2 + len(query.group_by)))
+        sql = (
+            f"SELECT gp_zone{groups}, {count}{''.join(', ' + m for m in measure_sql)} "
+            f"FROM {rows} AS s{where} GROUP BY {positions} ORDER BY {positions}"
+        )
+        values = [*measure_params, keep, add, *params, *zone_params]
+        return _counts(self._fetch(sql, values), len(query.group_by), tables.measures)
+
     def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
         """One feature by its id."""
         layer = self.catalog.get(layer_id)
@@ -171,3 +427,53 @@ class SqlStore(FeatureStore):
         )
         records = self._records(layer, names, rows)
         return records[0] if records else None
+
+
+def _counts(rows: list[tuple[Any, ...]], groups: int, measures: list[str]) -> list[HexCount]:
+    return [
+        HexCount(
+            int(row[0]),
+            tuple(row[1 : 1 + groups]),
+            int(row[1 + groups]),
+            {m: int(v or 0) for m, v in zip(measures, row[2 + groups :], strict=True)},
+        )
+        for row in rows
+    ]
+
+
+def _month_span(interval: TimeInterval | None) -> tuple[str, str] | None:
+    """("YYYY-MM", "YYYY-MM") when the interval is exactly whole UTC months, else None.
+
+    An open start or end stretches to the first or last month there can be.
+    """
+    if interval is None:
+        return None
+    start, end = interval.start, interval.end
+    first = "0000-01" if start is None else _month_start(start)
+    last = "9999-12" if end is None else _month_end(end)
+    if first is None or last is None:
+        return None
+    return first, last
+
+
+def _month_start(text: str) -> str | None:
+    """The month of an instant that is the first millisecond of its month, else None."""
+    if len(text) >= 10 and text[7:] in ("-01T00:00:00.000Z", "-01T00:00:00Z", "-01"):
+        return text[:7]
+    return None
+
+
+def _month_end(text: str) -> str | None:
+    """The month of an instant that is the last instant of its month, else None."""
+    import calendar
+
+    if len(text) < 10:
+        return None
+    try:
+        year, month, day = int(text[:4]), int(text[5:7]), int(text[8:10])
+    except ValueError:
+        return None
+    last_day = calendar.monthrange(year, month)[1]
+    if day == last_day and text[10:] in ("T23:59:59.999Z", "T23:59:59Z", ""):
+        return text[:7]
+    return None

@@ -38,4 +38,6 @@ CONFORMANCE_CLASSES: tuple[str, ...] = (
 
 def conformance_document() -> dict[str, list[str]]:
     """Body of ``GET /conformance`` in JSON."""
-    return {"conformsTo": sorted(CONFORMANCE_CLASSES)}
+    from geoplatform.dggs.conformance import DGGS_CONFORMANCE
+
+    return {"conformsTo": sorted({*CONFORMANCE_CLASSES, *DGGS_CONFORMANCE})}

@@ -1,0 +1,1 @@
+"""geoplatform.hexapi: hexagon answers for other services (counts, "what is here", lookups)."""

@@ -1,0 +1,76 @@
+"""geoplatform.hexapi.service: who may see which counts, shared by every hexagon route.
+
+DGGS zones, hexbin collections and ``/hex`` all ask the same question, "how many
+features of this layer in these cells", and must give the same answer with the
+same rules: only layers the caller may see, and small counts suppressed on
+layers that are marked sensitive (``hexbin.min_count``), so that a hexagon never
+singles out one report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from geoplatform.catalog import LayerCatalog, LayerDefinition
+from geoplatform.errors import LayerNotFound
+from geoplatform.store.base import FeatureStore, HexCount, HexCountQuery, HexCounts
+
+
+@dataclass(frozen=True)
+class SafeCount:
+    """A count as it may be published: ``None`` when suppressed."""
+
+    cell: int
+    group: tuple[object, ...]
+    count: int | None
+    measures: dict[str, int | None]
+
+
+class HexService:
+    """Counts per H3 cell over the layers a caller may see."""
+
+    def __init__(self, catalog: LayerCatalog, store: FeatureStore) -> None:
+        self.catalog = catalog
+        self.store = store
+
+    def indexed_layers(self) -> list[LayerDefinition]:
+        """Layers the caller may see that carry an H3 index, in registry order.
+
+        Without authentication the caller is the public: restricted and internal
+        layers never appear here, so no count, zone or hexbin can reveal them.
+        """
+        return [layer for layer in self.catalog.public() if layer.h3_index_resolution is not None]
+
+    def layer(self, layer_id: str) -> LayerDefinition:
+        """A visible, H3-indexed layer, or the same 404 as a layer that does not exist."""
+        for layer in self.indexed_layers():
+            if layer.id == layer_id:
+                return layer
+        raise LayerNotFound(f"no H3-indexed collection '{layer_id[:64]}'")
+
+    def counts(self, layer_id: str, query: HexCountQuery) -> tuple[list[SafeCount], HexCounts]:
+        """Counts of ``layer_id`` per cell, suppressed below the layer's threshold."""
+        layer = self.layer(layer_id)
+        result = self.store.hex_counts(layer.id, query)
+        threshold = layer.hexbin.min_count if layer.hexbin else 0
+        return [_suppress(row, threshold) for row in result.rows], result
+
+    def zone_counts(
+        self, zone: int, query: HexCountQuery | None = None
+    ) -> dict[str, list[SafeCount]]:
+        """Counts inside one zone for every visible indexed layer (query fields reused)."""
+        from geoplatform.hexgrid import resolution
+
+        base = query or HexCountQuery(res=resolution(zone))
+        zone_query = replace(base, res=resolution(zone), zones=(zone,), parent=None)
+        return {layer.id: self.counts(layer.id, zone_query)[0] for layer in self.indexed_layers()}
+
+
+def _suppress(row: HexCount, threshold: int) -> SafeCount:
+    if threshold and row.count < threshold:
+        return SafeCount(row.cell, row.group, None, dict.fromkeys(row.measures))
+    measures: dict[str, int | None] = {
+        name: (None if threshold and 0 < value < threshold else value)
+        for name, value in row.measures.items()
+    }
+    return SafeCount(row.cell, row.group, row.count, measures)
