@@ -17,6 +17,8 @@ from geoplatform.errors import GeoPlatformError
 from geoplatform.hexapi.openapi import hex_paths
 from geoplatform.hexapi.router import build_router as build_hex_router
 from geoplatform.hexapi.service import HexService
+from geoplatform.hexbins.definitions import hexbin_layers
+from geoplatform.hexbins.store import HexbinStore
 from geoplatform.ogcapi.config import build_pygeoapi_config, write_generated
 from geoplatform.ogcapi.mount import load_pygeoapi
 from geoplatform.ogcapi.runtime import register_store
@@ -50,10 +52,11 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.store.backend == "postgis"
         else f"gpkg:{settings.store.gpkg_path}"
     )
-    register_store(store_key, store)
-    config = build_pygeoapi_config(settings, catalog, store, store_key)
-    generate_templates(settings.generated_dir / "templates", settings.server.base_url())
     hex_service = HexService(catalog, store)
+    reading = HexbinStore(store, hexbin_layers(catalog), hex_service)
+    register_store(store_key, reading)
+    config = build_pygeoapi_config(settings, reading.catalog, reading, store_key)
+    generate_templates(settings.generated_dir / "templates", settings.server.base_url())
     indexed = [layer.id for layer in hex_service.indexed_layers()]
     config_path, openapi_path = write_generated(
         config, settings.generated_dir, extra_paths={**dggs_paths(indexed), **hex_paths()}
@@ -87,7 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/", pygeoapi_app)
     app.add_middleware(ErrorBodyMiddleware)
     items = ItemsResponder(
-        store, settings.server.base_url(), settings.page_limit_default, settings.page_limit_max
+        reading, settings.server.base_url(), settings.page_limit_default, settings.page_limit_max
     )
-    app.add_middleware(EdgeMiddleware, catalog=catalog, items=items)
+    app.add_middleware(EdgeMiddleware, catalog=reading.catalog, items=items)
     return app

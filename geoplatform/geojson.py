@@ -33,6 +33,11 @@ def geojson_features(records: list[FeatureRecord], target: int | None) -> list[d
     if len(geometries):
         geometries = crs.from_storage(geometries, target)
     return [
-        {"type": "Feature", "id": r.fid, "geometry": g, "properties": r.properties}
+        {
+            "type": "Feature",
+            "id": r.fid if r.identifier is None else r.identifier,
+            "geometry": g,
+            "properties": r.properties,
+        }
         for r, g in zip(records, geojson_geometries(geometries), strict=True)
     ]

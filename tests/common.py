@@ -74,3 +74,44 @@ def unit_frame() -> gpd.GeoDataFrame:
         geometry=[square_a, square_b, holed],
         crs=4490,
     )
+
+
+def published_collection_ids(catalog) -> set[str]:
+    """Collections the server must list: the public layers and their hexbin collections."""
+    ids = {layer.id for layer in catalog.public()}
+    for layer in catalog.public():
+        if layer.hexbin is not None:
+            ids |= {f"{layer.id}_hex{res}" for res in layer.hexbin.resolutions}
+    return ids
+
+
+def many_cases_frame(size: int, seed: int = 7) -> gpd.GeoDataFrame:
+    """``size`` deterministic city cases around Nantong's centre, over two months."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(120.82, 120.95, size)
+    lat = rng.uniform(31.96, 32.06, size)
+    reported = pd.Timestamp("2026-01-01T00:00:00Z") + pd.to_timedelta(
+        rng.integers(0, 59 * 24 * 3600, size), unit="s"
+    )
+    closed = rng.random(size) < 0.7
+    classes = rng.choice(["01001", "06010", "07002"], size)
+    return gpd.GeoDataFrame(
+        {
+            "case_id": [f"C{seed:02d}{i:06d}" for i in range(size)],
+            "matter_code": ["320602" + c for c in classes],
+            "class_code": classes,
+            "class_name": classes,
+            "kind": ["component" if c.startswith("01") else "matter" for c in classes],
+            "status": np.where(closed, "已结案", "处置中"),
+            "reported_at": reported,
+            "closed_at": [
+                r + pd.Timedelta(hours=5) if c else None
+                for r, c in zip(reported, closed, strict=True)
+            ],
+            "on_time": [bool(rng.random() < 0.8) if c else None for c in closed],
+        },
+        geometry=shapely.points(lon, lat),
+        crs=4490,
+    )

@@ -7,6 +7,8 @@ from geoplatform.catalog.models import (
     AttributeType,
     HexbinSpec,
     LayerDefinition,
+    Place,
+    PlaceRole,
 )
 
 __all__ = [
@@ -16,6 +18,8 @@ __all__ = [
     "HexbinSpec",
     "LayerCatalog",
     "LayerDefinition",
+    "Place",
+    "PlaceRole",
     "load_catalog",
     "load_layer_file",
 ]

@@ -109,6 +109,25 @@ class HexbinSpec(Frozen):
         return value
 
 
+class PlaceRole(StrEnum):
+    """What a polygon layer is to the "what is here" questions: a unit grid or a division."""
+
+    unit_grid = "unit_grid"
+    county = "county"
+    street = "street"
+    community = "community"
+
+
+class Place(Frozen):
+    """Marks a polygon layer as a place that points and hexagons are located in."""
+
+    role: PlaceRole
+    code: str
+    """Attribute holding the place's code (15-digit grid, 6/9/12-digit division)."""
+    name: str | None = None
+    """Attribute holding the place's name, when it has one."""
+
+
 RESERVED_HEXBIN_NAMES = frozenset({"cell", "resolution", "period", "count", "zone_id"})
 RESERVED_PREFIXES = ("gp_", "gpkg_", "rtree_", "sqlite_")
 
@@ -137,6 +156,7 @@ class LayerDefinition(Frozen):
     provenance: Provenance
     title_property: str | None = None
     hexbin: HexbinSpec | None = None
+    place: Place | None = None
 
     @field_validator("id")
     @classmethod
@@ -172,6 +192,12 @@ class LayerDefinition(Frozen):
                 raise ValueError("temporal_property must be a date or datetime")
         if self.hexbin is not None:
             self._check_hexbin(self.hexbin)
+        if self.place is not None:
+            if self.geometry_type not in ("Polygon", "MultiPolygon"):
+                raise ValueError("a place layer must have polygons")
+            for ref in (self.place.code, self.place.name):
+                if ref is not None and ref not in names:
+                    raise ValueError(f"place attribute '{ref}' is not an attribute")
         return self
 
     def _check_hexbin(self, spec: HexbinSpec) -> None:

@@ -31,6 +31,17 @@ def parse_uint(text: str, name: str, *, minimum: int = 0) -> int:
     return int(text)
 
 
+def parse_after(text: str) -> int:
+    """The keyset position of a ``next`` link: a feature number of up to 18 digits.
+
+    Feature numbers go beyond ``parse_uint``'s 9 digits: a hexagon's number is
+    its 64-bit H3 cell.
+    """
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise InvalidParameter("after: expected a feature number", parameter="after")
+    return int(text)
+
+
 def parse_bbox(text: str) -> list[float]:
     """Parse ``minx,miny,maxx,maxy`` (or 6 numbers) with no exponent, NaN or inf."""
     if not _BBOX.match(text):
@@ -140,3 +151,18 @@ def parse_property_value(text: str, kind: AttributeType, name: str) -> Any:
     if kind is AttributeType.datetime:
         return _utc_text(_instant(text))
     return text
+
+
+def parse_feature_id(text: str) -> int | None:
+    """The store number a feature id names: decimal digits, or an H3 cell id (hexagons).
+
+    None when it names nothing a store could hold; callers answer 404.
+    """
+    from geoplatform.hexgrid import InvalidCell, parse_cell
+
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    try:
+        return parse_cell(text)
+    except InvalidCell:
+        return None

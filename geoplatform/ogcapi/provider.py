@@ -16,7 +16,7 @@ from geoplatform.catalog import AttributeType, LayerDefinition
 from geoplatform.errors import GeoPlatformError
 from geoplatform.geojson import geojson_features
 from geoplatform.ogcapi.filters import swap_geometry_literals
-from geoplatform.ogcapi.params import parse_datetime, parse_property_value
+from geoplatform.ogcapi.params import parse_datetime, parse_feature_id, parse_property_value
 from geoplatform.ogcapi.runtime import lookup_store
 from geoplatform.store.base import FeatureQuery, FeatureRecord, SortKey
 
@@ -124,10 +124,10 @@ class StoreFeatureProvider(BaseProvider):
 
     def get(self, identifier: Any, crs_transform_spec: Any = None, **kwargs: Any) -> dict[str, Any]:
         """Return one feature by id, or raise pygeoapi's not-found error."""
-        text = str(identifier)
-        if not text.isascii() or not text.isdigit() or len(text) > 18:
+        fid = parse_feature_id(str(identifier))
+        if fid is None:
             raise ProviderItemNotFoundError(user_msg="feature not found")
-        record = self.store.get(self.layer.id, int(text))
+        record = self.store.get(self.layer.id, fid)
         if record is None:
             raise ProviderItemNotFoundError(user_msg="feature not found")
         return self._features([record], _target_epsg(crs_transform_spec))[0]

@@ -111,6 +111,8 @@ class FeatureRecord:
     fid: int
     geometry: BaseGeometry | None
     properties: dict[str, Any]
+    identifier: str | None = None
+    """The id published for the feature when it is not the fid (a hexagon's cell id)."""
 
 
 @dataclass
@@ -199,6 +201,14 @@ class FeatureStore(abc.ABC):
 
     schema_version: str
     """Version of the store's own tables, as recorded in the store."""
+
+    @abc.abstractmethod
+    def data_version(self, layer_id: str) -> int:
+        """A number that changes with every committed write to the layer (cache keys)."""
+
+    @abc.abstractmethod
+    def upgrade_metadata(self) -> None:
+        """Bring the store's metadata tables to the current schema (idempotent)."""
 
     @abc.abstractmethod
     def migrate(self, progress: Callable[[str], Progress]) -> list[str]:

@@ -138,7 +138,7 @@ class GeoPackageStore(SqlStore):
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS gp_layer_stats (layer_id TEXT PRIMARY KEY, "
                 "feature_count INTEGER NOT NULL, min_x REAL, min_y REAL, max_x REAL, "
-                "max_y REAL, t_min TEXT, t_max TEXT)"
+                "max_y REAL, t_min TEXT, t_max TEXT, version INTEGER NOT NULL DEFAULT 0)"
             )
             connection.execute(
                 "INSERT OR IGNORE INTO gp_meta VALUES ('schema_version', ?)",
@@ -264,15 +264,14 @@ class GeoPackageStore(SqlStore):
 
     # -- reads -----------------------------------------------------------------
 
-    def count(self, layer_id: str) -> int:
-        """Exact feature count, maintained in the same transaction as every write."""
-        self.catalog.get(layer_id)
-        row = (
-            self._read()
-            .execute("SELECT feature_count FROM gp_layer_stats WHERE layer_id = ?", (layer_id,))
-            .fetchone()
-        )
-        return 0 if row is None else int(row[0])
+    def upgrade_metadata(self) -> None:
+        """Schema 2: gp_layer_stats counts writes (``version``)."""
+        columns = [row[1] for row in self._read().execute("PRAGMA table_info(gp_layer_stats)")]
+        if "version" not in columns:
+            with self._writing() as connection:
+                connection.execute(
+                    "ALTER TABLE gp_layer_stats ADD COLUMN version INTEGER NOT NULL DEFAULT 0"
+                )
 
     def extent(self, layer_id: str) -> LayerExtent:
         """Spatial and temporal extent recorded at the last write."""
@@ -405,7 +404,12 @@ class GeoPackageStore(SqlStore):
                 f"max({quote(layer.temporal_property)}) FROM {quote(layer.id)}"
             ).fetchone()
         connection.execute(
-            "INSERT OR REPLACE INTO gp_layer_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO gp_layer_stats (layer_id, feature_count, min_x, min_y, max_x, max_y, "
+            "t_min, t_max, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) "
+            "ON CONFLICT (layer_id) DO UPDATE SET feature_count = excluded.feature_count, "
+            "min_x = excluded.min_x, min_y = excluded.min_y, max_x = excluded.max_x, "
+            "max_y = excluded.max_y, t_min = excluded.t_min, t_max = excluded.t_max, "
+            "version = gp_layer_stats.version + 1",
             (layer.id, total, *bounds, t_min, t_max),
         )
         connection.execute(

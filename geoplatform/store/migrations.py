@@ -27,7 +27,8 @@ class Step:
 
 
 def _h3_index(store: FeatureStore, progress: Callable[[str], Progress]) -> None:
-    """Version 2: every layer with h3_resolutions gets its H3 cover and aggregates."""
+    """Version 2: write counters per layer; every H3-indexed layer gets its cover and aggregates."""
+    store.upgrade_metadata()
     store.ensure_layers(list(store.catalog))
     for layer in store.catalog:
         if layer.h3_index_resolution is not None:

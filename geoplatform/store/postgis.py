@@ -228,7 +228,7 @@ class PostGISStore(SqlStore):
                     f"CREATE TABLE IF NOT EXISTS {s}.gp_layer_stats (layer_id text PRIMARY KEY, "
                     "feature_count bigint NOT NULL, min_x double precision, "
                     "min_y double precision, max_x double precision, max_y double precision, "
-                    "t_min text, t_max text)"
+                    "t_min text, t_max text, version bigint NOT NULL DEFAULT 0)"
                 )
                 connection.execute(
                     f"INSERT INTO {s}.gp_meta VALUES ('schema_version', %s) ON CONFLICT DO NOTHING",
@@ -314,14 +314,13 @@ class PostGISStore(SqlStore):
 
     # -- reads -------------------------------------------------------------------
 
-    def count(self, layer_id: str) -> int:
-        """Exact feature count, maintained in the same transaction as every write."""
-        layer = self.catalog.get(layer_id)
-        rows = self._fetch(
-            f"SELECT feature_count FROM {quote(self.schema)}.gp_layer_stats WHERE layer_id = %s",
-            (layer.id,),
-        )
-        return int(rows[0][0]) if rows else 0
+    def upgrade_metadata(self) -> None:
+        """Schema 2: gp_layer_stats counts writes (``version``)."""
+        with self._transaction() as connection:
+            connection.execute(
+                f"ALTER TABLE {quote(self.schema)}.gp_layer_stats "
+                "ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0"
+            )
 
     def extent(self, layer_id: str) -> LayerExtent:
         """Spatial and temporal extent recorded at the last write."""
@@ -426,11 +425,13 @@ class PostGISStore(SqlStore):
         ).fetchone()
         assert stats is not None
         connection.execute(
-            f"INSERT INTO {quote(self.schema)}.gp_layer_stats "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            f"INSERT INTO {quote(self.schema)}.gp_layer_stats AS s (layer_id, feature_count, "
+            "min_x, min_y, max_x, max_y, t_min, t_max, version) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 1) "
             "ON CONFLICT (layer_id) DO UPDATE SET feature_count = EXCLUDED.feature_count, "
             "min_x = EXCLUDED.min_x, min_y = EXCLUDED.min_y, max_x = EXCLUDED.max_x, "
-            "max_y = EXCLUDED.max_y, t_min = EXCLUDED.t_min, t_max = EXCLUDED.t_max",
+            "max_y = EXCLUDED.max_y, t_min = EXCLUDED.t_min, t_max = EXCLUDED.t_max, "
+            "version = s.version + 1",
             (layer.id, int(stats[0]), *stats[1:5], _time_text(stats[5]), _time_text(stats[6])),
         )
 

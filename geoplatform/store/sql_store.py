@@ -193,6 +193,26 @@ class SqlStore(FeatureStore):
         )
         return sql, [*params, query.limit, offset], number_matched
 
+    def _stats_table(self) -> str:
+        """Qualified name of the table holding per-layer counts, extents and write counters."""
+        return self._schema_prefix() + "gp_layer_stats"
+
+    def _stat(self, layer_id: str, column: str) -> int:
+        layer = self.catalog.get(layer_id)
+        rows = self._fetch(
+            f"SELECT {column} FROM {self._stats_table()} WHERE layer_id = {self.placeholder}",
+            [layer.id],
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def count(self, layer_id: str) -> int:
+        """Exact feature count, maintained in the same transaction as every write."""
+        return self._stat(layer_id, "feature_count")
+
+    def data_version(self, layer_id: str) -> int:
+        """Number of committed writes to the layer: a cache key that changes on every write."""
+        return self._stat(layer_id, "version")
+
     # -- H3 index -------------------------------------------------------------------
 
     integer_type: ClassVar[str]

@@ -85,7 +85,7 @@ def check_items_query(layer: LayerDefinition, values: dict[str, str]) -> None:
     if "offset" in values:
         grammar.parse_uint(values["offset"], "offset")
     if "after" in values:
-        grammar.parse_uint(values["after"], "after")
+        grammar.parse_after(values["after"])
     if "bbox" in values:
         grammar.parse_bbox(values["bbox"])
     for name in ("bbox-crs", "crs"):
@@ -199,13 +199,13 @@ class EdgeMiddleware:
                 scope["query_string"] = _bbox_in_storage_crs(values)
         item = _ITEM.match(rest)
         if item:
-            fid = item.group(1)
-            if not (fid.isascii() and fid.isdigit()) or len(fid) > 18:
+            fid = grammar.parse_feature_id(item.group(1))
+            if fid is None:
                 raise NotFound("feature not found")
             values = _single_values(query)
             if reading and not _wants_html(scope, values) and values.get("f", "json") == "json":
                 _check_item_query(values)
-                return partial(self._item, layer, int(fid), values)
+                return partial(self._item, layer, fid, values)
         return None
 
     def _item(self, layer: LayerDefinition, fid: int, values: dict[str, str]) -> Response:

@@ -46,7 +46,7 @@ def build_query(
         bbox = crs.bbox_to_storage(grammar.parse_bbox(values["bbox"]), source)
     after = None
     if "after" in values and not sortby:
-        after = grammar.parse_uint(values["after"], "after")
+        after = grammar.parse_after(values["after"])
     return FeatureQuery(
         bbox=bbox,
         interval=grammar.parse_datetime(values["datetime"]) if "datetime" in values else None,

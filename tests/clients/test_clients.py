@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from owslib.ogcapi.features import Features
 
+from tests.common import published_collection_ids
+
 QGIS_PYTHON = "/usr/bin/python3"
 PROBE = Path(__file__).with_name("qgis_probe.py")
 BBOX = (120.85, 31.98, 120.92, 32.05)
@@ -18,7 +20,7 @@ BBOX = (120.85, 31.98, 120.92, 32.05)
 def test_owslib_reads_collections_and_items(server_url: str, demo_store, catalog) -> None:
     api = Features(server_url)
     published = {c["id"] for c in api.collections()["collections"]}
-    assert published == {layer.id for layer in catalog.public()}
+    assert published == published_collection_ids(catalog)
     conformance = api.conformance()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conformance
     page = api.collection_items("poi", limit=10)
@@ -84,9 +86,15 @@ def test_gdal_counts_and_spatial_filter(server_url: str, demo_store) -> None:
 
 
 @pytest.fixture(scope="module")
-def qgis_result(live_server, catalog) -> dict:
+def qgis_result(live_server, catalog, tmp_path_factory) -> dict:
     server_url = live_server.url
     request = {
+        "choropleth": {
+            "layer": "city_case_hex8",
+            "field": "count",
+            "classes": 5,
+            "png": str(tmp_path_factory.mktemp("qgis") / "hexbins.png"),
+        },
         "layers": [layer.id for layer in catalog.public()],
         "bbox": {"layer": "component", "rect": list(BBOX)},
         "subset": {"layer": "poi", "expression": "\"category\" = 'school'"},
@@ -152,3 +160,18 @@ def test_qgis_pushes_the_expression_filter_as_cql2(qgis_result: dict, client) ->
         if "/collections/poi/items" in line and "filter-lang=cql2-text" in line
     ]
     assert pushed and all("school" in line for line in pushed)
+
+
+def test_qgis_draws_a_hexbin_choropleth_of_cases(qgis_result: dict, client) -> None:
+    """QGIS loads the resolution-8 case hexagons, classifies their counts and draws them."""
+    page = client.get("/collections/city_case_hex8/items", params={"limit": 10000}).json()
+    counts = [f["properties"]["count"] for f in page["features"]]
+    seen = qgis_result["choropleth"]
+    assert seen["valid"]
+    assert seen["count"] == page["numberMatched"] == len(counts) > 100
+    ranges = seen["ranges"]
+    assert len(ranges) == 5
+    assert ranges[0][0] == min(counts) and ranges[-1][1] == max(counts)
+    drawn = {colour.lower() for colour in seen["class_colours"]}
+    painted = {c for c, n in seen["pixel_colours"].items() if c in drawn and n >= 20}
+    assert len(painted) >= 4, seen["pixel_colours"]

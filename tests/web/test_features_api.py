@@ -7,6 +7,7 @@ import re
 import pytest
 
 from geoplatform.web.edge import MAX_FILTER_DEPTH
+from tests.common import published_collection_ids
 
 JSON = {"Accept": "application/json"}
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/{}"
@@ -48,7 +49,7 @@ def test_conformance_declares_what_qgis_needs_for_filters(client) -> None:
 def test_collections_are_the_public_layers_with_crs(client, catalog) -> None:
     body = client.get("/collections", headers=JSON).json()
     ids = {c["id"] for c in body["collections"]}
-    assert ids == {layer.id for layer in catalog.public()}
+    assert ids == published_collection_ids(catalog)
     unit = client.get("/collections/unit_grid", headers=JSON).json()
     assert unit["storageCrs"] == EPSG.format(4490)
     assert {CRS84, EPSG.format(4490), EPSG.format(4549), EPSG.format(3857)} <= set(unit["crs"])

@@ -1,0 +1,1 @@
+"""geoplatform.hexbins: H3 hexagon statistics published as ordinary feature collections."""
