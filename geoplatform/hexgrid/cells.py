@@ -25,7 +25,6 @@ import numpy as np
 import shapely
 import shapely.affinity
 import shapely.prepared
-from h3 import H3BaseException
 from h3ronpy.vector import cells_to_wkb_polygons, coordinates_to_cells, wkb_to_cells
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
@@ -37,7 +36,7 @@ MAX_K = 50
 MAX_CELLS = 50_000
 """Cap on the cells one request may make the server compute (reliability R7)."""
 
-_CELL_TEXT = re.compile(r"^[0-9a-f]{15}$")
+_CELL_TEXT = re.compile(r"[0-9a-f]{15}")
 _RES_SHIFT = 52
 _RES_MASK = 0xF << _RES_SHIFT
 _INT64_MAX = (1 << 63) - 1
@@ -66,7 +65,7 @@ def parse_cell(text: str, *, parameter: str = "zoneId") -> int:
     h3 itself accepts several spellings of one cell; accepting them would give
     one place several cache keys and several URLs.
     """
-    if not isinstance(text, str) or not _CELL_TEXT.match(text):
+    if not isinstance(text, str) or not _CELL_TEXT.fullmatch(text):
         raise InvalidCell(
             f"{text!r} is not an H3 cell id (15 lowercase hexadecimal digits)",
             parameter=parameter,
@@ -267,6 +266,11 @@ def _antimeridian_safe(ring: list[tuple[float, float]]) -> Polygon | MultiPolygo
     lons = [p[0] for p in ring]
     if max(lons) - min(lons) <= 180.0:
         return Polygon(ring)
+    turns = [
+        ((b - a + 180.0) % 360.0) - 180.0 for a, b in zip(lons, lons[1:] + lons[:1], strict=True)
+    ]
+    if abs(sum(turns)) > 180.0:
+        return _polar(ring, turns)
     shifted = Polygon([(lon + 360.0 if lon < 0 else lon, lat) for lon, lat in ring])
     east = shifted.intersection(box(0.0, -90.0, 180.0, 90.0))
     west = shapely.affinity.translate(shifted.intersection(box(180.0, -90.0, 540.0, 90.0)), -360.0)
@@ -275,14 +279,35 @@ def _antimeridian_safe(ring: list[tuple[float, float]]) -> Polygon | MultiPolygo
     return MultiPolygon(polygons)
 
 
+def _polar(ring: list[tuple[float, float]], turns: list[float]) -> Polygon:
+    """A cell around a pole: its ring cut where it crosses the antimeridian, closed at the pole."""
+    cut = next(
+        i for i, (lon, _) in enumerate(ring) if abs(ring[i - len(ring) + 1][0] - lon) > 180.0
+    )
+    ordered = ring[cut + 1 :] + ring[: cut + 1]
+    (lon_a, lat_a), lat_b = ordered[-1], ordered[0][1]
+    end = 180.0 if sum(turns) > 0.0 else -180.0
+    lat_x = lat_a + (lat_b - lat_a) * (end - lon_a) / turns[cut] if turns[cut] else lat_a
+    pole = 90.0 if sum(lat for _, lat in ring) > 0.0 else -90.0
+    return Polygon([(-end, lat_x), *ordered, (end, lat_x), (end, pole), (-end, pole)])
+
+
 def estimate_cells(bounds: tuple[float, float, float, float], res: int) -> int:
-    """Upper estimate of the cells a lon/lat box holds at ``res`` (before computing any)."""
+    """Upper estimate of the cells a lon/lat box holds at ``res`` (before computing any).
+
+    The box is measured at its latitude nearest the equator (its widest) and
+    divided by the smallest cell at its corners and centre: cells vary in area
+    by a factor of two over the globe, so the mean area would undercount.
+    """
     minx, miny, maxx, maxy = bounds
-    mid = math.radians((miny + maxy) / 2.0)
-    width = max(maxx - minx, 0.0) * 111_320.0 * max(math.cos(mid), 0.01)
+    widest = 0.0 if miny <= 0.0 <= maxy else min(abs(miny), abs(maxy))
+    width = max(maxx - minx, 0.0) * 111_320.0 * max(math.cos(math.radians(widest)), 0.01)
     height = max(maxy - miny, 0.0) * 110_574.0
     edge = math.sqrt(mean_area_m2(res))
-    return int((width + 2 * edge) * (height + 2 * edge) / mean_area_m2(res)) + 1
+    lats = [min(max(y, -90.0), 90.0) for y in (miny, (miny + maxy) / 2.0, maxy)]
+    lons = [min(max(x, -180.0), 180.0) for x in (minx, (minx + maxx) / 2.0, maxx)]
+    smallest = min(area_m2(h3.latlng_to_cell(lat, lon, res)) for lat in lats for lon in lons)
+    return int((width + 2 * edge) * (height + 2 * edge) / smallest) + 1
 
 
 def cover(geometry: BaseGeometry, res: int, *, limit: int | None = MAX_CELLS) -> list[int]:
@@ -334,18 +359,15 @@ def covers(geometries: np.ndarray, res: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _line_cover(geometry: BaseGeometry, res: int) -> list[int]:
-    """Cells touched by lines (and multipoints): path cells and their touched neighbours."""
-    coords = shapely.get_coordinates(geometry)
+    """Cells touched by lines (and multipoints).
+
+    The lines are sampled (as drawn in lon/lat) at a quarter of an edge length,
+    so every cell a line crosses holds a sample or neighbours a cell that does;
+    those cells and their neighbours are kept when the line really touches them.
+    """
+    step = h3.average_hexagon_edge_length(res, unit="m") / 111_320.0 / 4.0
+    coords = shapely.get_coordinates(shapely.segmentize(geometry, step))
     seeds: set[int] = {int(c) for c in cells_at(coords[:, 0], coords[:, 1], res)}
-    for part in getattr(geometry, "geoms", [geometry]):
-        if part.geom_type != "LineString":
-            continue
-        ends = [cell_at(x, y, res) for x, y in part.coords]
-        for a, b in itertools.pairwise(ends):
-            try:
-                seeds.update(int(c) for c in h3.grid_path_cells(a, b))
-            except H3BaseException:
-                seeds.update((a, b))
     candidates = set(seeds)
     for seed in seeds:
         candidates.update(int(c) for c in h3.grid_disk(seed, 1))
