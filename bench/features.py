@@ -14,18 +14,12 @@ or empty (PostGIS schema ``bench``).
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
+from common import bench_store, prepare_demo, served, wrk
 
-from geoplatform.catalog import load_catalog
-from geoplatform.settings import PROJECT_ROOT, StoreSettings
+from geoplatform.settings import PROJECT_ROOT
 from geoplatform.store import FeatureQuery, FeatureStore, open_store
 
 BBOX = (120.85, 32.0, 120.9, 32.05)
@@ -56,29 +50,6 @@ SCENARIOS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wrk(url: str, duration: int) -> tuple[float, float, float]:
-    """(requests/s, p50 ms, p99 ms) from wrk --latency."""
-    out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{duration}s", "--timeout", "30s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-    def percentile(label: str) -> float:
-        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out).groups()
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    return rate, percentile("50"), percentile("99")
-
-
 def store_rate(store: FeatureStore, query: FeatureQuery | None, seconds: float = 3.0) -> float:
     """GeoJSON pages per second straight from the store (one thread), for the same page."""
     calls, started = 0, time.perf_counter()
@@ -98,49 +69,9 @@ def main() -> None:
     parser.add_argument("--postgis-dsn", default=None, help="bench the PostGIS store instead")
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    env = {**os.environ, "GEOPLATFORM_STORE__GPKG_PATH": str(args.store)}
-    store_settings = StoreSettings(gpkg_path=args.store)
-    if args.postgis_dsn:
-        env |= {
-            "GEOPLATFORM_STORE__BACKEND": "postgis",
-            "GEOPLATFORM_STORE__POSTGIS_DSN": args.postgis_dsn,
-            "GEOPLATFORM_STORE__POSTGIS_SCHEMA": "bench",
-        }
-        store_settings = StoreSettings(
-            backend="postgis", postgis_dsn=args.postgis_dsn, postgis_schema="bench"
-        )
-    catalog = load_catalog(PROJECT_ROOT / "layers")
-    with open_store(store_settings, catalog) as probe:
-        probe.ensure_layers(list(catalog))
-        empty = probe.count("component") == 0
-    if empty:
-        subprocess.run(
-            [sys.executable, "-m", "geoplatform.cli", "demo", "--force"], env=env, check=True
-        )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "geoplatform.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-        ],
-        env={**env, "GEOPLATFORM_GENERATED_DIR": str(args.store.parent / "bench-generated")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    store_settings, env = bench_store(args.store, args.postgis_dsn)
+    catalog = prepare_demo(store_settings, env)
+    with served(env, args.store.parent / "bench-generated", args.workers) as base:
         store = open_store(store_settings, catalog)
         print(
             f"geoplatform on {store_settings.backend}, {args.workers} worker(s), "
@@ -156,9 +87,6 @@ def main() -> None:
                 store_rate(store, query) if query is not None or "items/" in path else float("nan")
             )
             print(f"| {label:<34} | {rate:>8.1f} | {p50:>7.1f} | {p99:>7.1f} | {own:>8.0f} |")
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from geoplatform.settings import PROJECT_ROOT
 from geoplatform.store.postgis import PostGISStore
 
 sys.path.insert(0, str(Path(__file__).parent))
-from features import free_port, wrk
+from common import free_port, wrk
 
 SCHEMA = "peers"
 WORK = PROJECT_ROOT / "var" / "bench-peers"
@@ -86,7 +86,8 @@ class Server:
 def load_city(dsn: str) -> None:
     """Create the three tables through geoplatform's store and fill them once, in SQL."""
     catalog = load_catalog(LAYERS)
-    with PostGISStore(dsn, catalog, schema=SCHEMA) as store:
+    with PostGISStore(dsn, catalog, schema=SCHEMA, check_version=False) as store:
+        store.migrate(lambda label: lambda done, total: None)
         store.ensure_layers(list(catalog))
         if all(store.count(layer) == n for layer, n in COUNTS.items()):
             return
@@ -101,6 +102,7 @@ def load_city(dsn: str) -> None:
                 connection.execute(f"ANALYZE {SCHEMA}.{layer}")
         for layer in COUNTS:
             store.refresh_stats(layer)
+            store.reindex(layer)
 
 
 def install(name: str, packages: list[str]) -> Path:

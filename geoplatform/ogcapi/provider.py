@@ -19,6 +19,7 @@ from geoplatform.ogcapi.filters import swap_geometry_literals
 from geoplatform.ogcapi.params import parse_datetime, parse_feature_id, parse_property_value
 from geoplatform.ogcapi.runtime import lookup_store
 from geoplatform.store.base import FeatureQuery, FeatureRecord, SortKey
+from geoplatform.store.sql_filter import H3_QUERYABLE
 
 _JSON_TYPES: dict[AttributeType, dict[str, str]] = {
     AttributeType.string: {"type": "string"},
@@ -41,6 +42,16 @@ def field_schema(layer: LayerDefinition) -> dict[str, dict[str, Any]]:
         if attribute.enum:
             schema["enum"] = list(attribute.enum)
         fields[attribute.name] = schema
+    if layer.h3_index_resolution is not None:
+        fields[H3_QUERYABLE] = {
+            "type": "string",
+            "title": "H3 cell",
+            "description": (
+                "H3 cell id (15 lowercase hex digits) of resolution 0 to "
+                f"{layer.h3_index_resolution}: h3_cell = '<id>' selects the features indexed "
+                "inside that cell; = , <> and IN are supported."
+            ),
+        }
     return fields
 
 

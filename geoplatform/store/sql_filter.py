@@ -18,6 +18,8 @@ from geoplatform.catalog import AttributeType, LayerDefinition
 from geoplatform.errors import InvalidParameter, QueryTooComplex
 from geoplatform.store.values import utc_text
 
+H3_QUERYABLE = "h3_cell"
+"""Queryable of every H3-indexed layer: ``h3_cell = '<zone id>'`` selects the features in a zone."""
 MAX_NODES = 200
 MAX_DEPTH = 32
 GEOMETRY_NAMES = frozenset({"geom", "geometry"})
@@ -91,9 +93,13 @@ class FilterCompiler:
     Geometry literals must already be in storage lon/lat order.
     """
 
-    def __init__(self, layer: LayerDefinition, dialect: Dialect) -> None:
+    def __init__(
+        self, layer: LayerDefinition, dialect: Dialect, cover_table: str | None = None
+    ) -> None:
         self.layer = layer
         self.dialect = dialect
+        self.cover_table = cover_table
+        """Quoted H3 cover table of the layer, which makes ``h3_cell`` queryable."""
         self.params: list[Any] = []
 
     def compile(self, node: ast.Node) -> CompiledFilter:
@@ -171,6 +177,8 @@ class FilterCompiler:
             return f"({column} {neg}BETWEEN {low} AND {high})"
         if isinstance(node, ast.Like):
             return self._like(node)
+        if isinstance(node, ast.In) and _is_h3(node.lhs):
+            return self._h3_zones(list(node.sub_nodes), node.not_)
         if isinstance(node, ast.In):
             column, kind = self._attribute(node.lhs)
             marks = ", ".join(self._bind(self._literal(v, kind)) for v in node.sub_nodes)
@@ -205,8 +213,41 @@ class FilterCompiler:
         if not isinstance(lhs, ast.Attribute) and isinstance(rhs, ast.Attribute):
             lhs, rhs = rhs, lhs
             op = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+        if _is_h3(lhs):
+            if op not in ("=", "<>"):
+                raise InvalidParameter(
+                    f"filter: {H3_QUERYABLE} takes =, <> or IN", parameter="filter"
+                )
+            return self._h3_zones([rhs], op == "<>")
         column, kind = self._attribute(lhs)
         return f"({column} {op} {self._bind(self._literal(rhs, kind))})"
+
+    def _h3_zones(self, zones: list[Any], negate: bool) -> str:
+        """Features whose H3 cover lies in any of the zones (any resolution up to the index)."""
+        from geoplatform.hexgrid import descendant_range, parse_cell, resolution
+
+        index = self.layer.h3_index_resolution
+        if self.cover_table is None or index is None:
+            raise InvalidParameter(
+                f"filter: '{H3_QUERYABLE}' is not a queryable of this collection",
+                parameter="filter",
+            )
+        ranges = []
+        for zone in zones:
+            if not isinstance(zone, str):
+                raise InvalidParameter(
+                    f"filter: {H3_QUERYABLE} compares with H3 cell ids", parameter="filter"
+                )
+            cell = parse_cell(zone, parameter="filter")
+            if resolution(cell) > index:
+                raise InvalidParameter(
+                    f"filter: {zone} is finer than the H3 index (resolution {index})",
+                    parameter="filter",
+                )
+            low, high = descendant_range(cell, index)
+            ranges.append(f"cell BETWEEN {self._bind(low)} AND {self._bind(high)}")
+        neg = "NOT " if negate else ""
+        return f"(fid {neg}IN (SELECT fid FROM {self.cover_table} WHERE {' OR '.join(ranges)}))"
 
     def _like(self, node: ast.Like) -> str:
         column, _ = self._attribute(node.lhs)
@@ -228,3 +269,7 @@ class FilterCompiler:
             )
         marker = self._bind(self._geometry(rhs))
         return self.dialect.spatial(predicate, "geom", marker)
+
+
+def _is_h3(node: Any) -> bool:
+    return isinstance(node, ast.Attribute) and node.name == H3_QUERYABLE

@@ -120,7 +120,8 @@ class SqlStore(FeatureStore):
             clauses.append(f"{quote(name)} = {self.placeholder}")
             params.append(storage_value(value, layer.attribute(name).type))
         if query.filter is not None:
-            compiled = FilterCompiler(layer, self.dialect).compile(query.filter)
+            cover = self.hex_tables(layer).cover if layer.h3_index_resolution else None
+            compiled = FilterCompiler(layer, self.dialect, cover).compile(query.filter)
             clauses.append(compiled.sql)
             params += compiled.params
         if query.h3_zone is not None:
@@ -320,6 +321,10 @@ class SqlStore(FeatureStore):
         resolution, grouped by hexbin attributes only, over whole UTC months.
         """
         layer = self.catalog.get(layer_id)
+        if any(resolution(zone) != query.res for zone in query.zones or ()):
+            raise InvalidParameter("zones must be at the requested resolution", parameter="zone")
+        if query.parent is not None and resolution(query.parent) > query.res:
+            raise InvalidParameter("the parent zone is finer than the resolution", parameter="zone")
         tables = self.hex_tables(layer)
         months = _month_span(query.interval)
         spec = layer.hexbin

@@ -1,0 +1,100 @@
+"""What the bench scripts share: the demo store, a served app, wrk and its numbers.
+
+Run from the project root with the project's virtualenv; bench scripts import this
+file as a sibling module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from geoplatform.catalog import LayerCatalog, load_catalog
+from geoplatform.settings import PROJECT_ROOT, StoreSettings
+from geoplatform.store import open_store
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wrk(url: str, duration: int) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) from wrk --latency (-t2 -c16, loopback)."""
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{duration}s", "--timeout", "30s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def percentile(label: str) -> float:
+        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rate, percentile("50"), percentile("99")
+
+
+def bench_store(
+    gpkg: Path, postgis_dsn: str | None, schema: str = "bench"
+) -> tuple[StoreSettings, dict[str, str]]:
+    """Store settings and server environment for the GeoPackage file or a PostGIS schema."""
+    env = {**os.environ, "GEOPLATFORM_STORE__GPKG_PATH": str(gpkg)}
+    if not postgis_dsn:
+        return StoreSettings(gpkg_path=gpkg), env
+    env |= {
+        "GEOPLATFORM_STORE__BACKEND": "postgis",
+        "GEOPLATFORM_STORE__POSTGIS_DSN": postgis_dsn,
+        "GEOPLATFORM_STORE__POSTGIS_SCHEMA": schema,
+    }
+    return StoreSettings(backend="postgis", postgis_dsn=postgis_dsn, postgis_schema=schema), env
+
+
+def prepare_demo(settings: StoreSettings, env: dict[str, str]) -> LayerCatalog:
+    """Migrate the store to this release and build the demo city into it when empty."""
+    catalog = load_catalog(PROJECT_ROOT / "layers")
+    with open_store(settings, catalog, check_version=False) as probe:
+        probe.migrate(lambda label: lambda done, total: None)
+        probe.ensure_layers(list(catalog))
+        empty = probe.count("component") == 0
+    if empty:
+        subprocess.run(
+            [sys.executable, "-m", "geoplatform.cli", "demo", "--force"], env=env, check=True
+        )
+    return catalog
+
+
+@contextmanager
+def served(env: dict[str, str], generated: Path, workers: int = 1) -> Iterator[str]:
+    """``geoplatform serve`` on a free port until the block ends; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "geoplatform.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--workers", str(workers)],
+        env={**env, "GEOPLATFORM_GENERATED_DIR": str(generated)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
