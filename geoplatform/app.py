@@ -11,10 +11,11 @@ from starlette.responses import Response
 
 from geoplatform import __version__
 from geoplatform.catalog import LayerCatalog, load_catalog
+from geoplatform.dggs.links import landing_links
 from geoplatform.dggs.openapi import dggs_paths
 from geoplatform.dggs.router import build_router as build_dggs_router
 from geoplatform.errors import GeoPlatformError
-from geoplatform.hexapi.openapi import hex_paths
+from geoplatform.hexapi.openapi import hex_links, hex_paths
 from geoplatform.hexapi.router import build_router as build_hex_router
 from geoplatform.hexapi.service import HexService
 from geoplatform.hexbins.definitions import hexbin_layers
@@ -27,6 +28,7 @@ from geoplatform.store import FeatureStore, open_store
 from geoplatform.web.edge import EdgeMiddleware
 from geoplatform.web.errorbody import ErrorBodyMiddleware
 from geoplatform.web.items import ItemsResponder
+from geoplatform.web.landing import LandingLinksMiddleware
 from geoplatform.web.problems import handle_geoplatform_error, handle_unexpected
 from geoplatform.web.vendor import generate_templates, mount_vendor
 
@@ -89,6 +91,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(build_hex_router(hex_service, base_url))
     app.mount("/", pygeoapi_app)
     app.add_middleware(ErrorBodyMiddleware)
+    app.add_middleware(
+        LandingLinksMiddleware, links=[*landing_links(base_url), *hex_links(base_url)]
+    )
     items = ItemsResponder(
         reading, settings.server.base_url(), settings.page_limit_default, settings.page_limit_max
     )

@@ -1,13 +1,59 @@
-"""geoplatform.hexapi.router: ``/hex/{cell}`` and ``/hex/lookup`` for other services."""
+"""geoplatform.hexapi.router: ``/hex/{cell}`` and ``/hex/lookup`` for other services.
+
+Thin: parameters and bodies are checked by their own modules, answers are built
+by ``here`` and ``lookup``, and this module only turns them into JSON with a
+validator, so that caches and clients can revalidate instead of downloading again.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+from typing import Any
 
+import orjson
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from geoplatform.hexapi.body import check_json_type, read_capped
+from geoplatform.hexapi.here import describe
+from geoplatform.hexapi.limits import MAX_LOOKUP_BODY
+from geoplatform.hexapi.lookup import lookup, parse_lookup
+from geoplatform.hexapi.params import parse_hex_query
 from geoplatform.hexapi.service import HexService
+
+JSON = "application/json"
 
 
 def build_router(service: HexService, base_url: str) -> APIRouter:
     """The "what is here" routes."""
     router = APIRouter()
+
+    @router.post("/hex/lookup", include_in_schema=False)
+    async def hex_lookup(request: Request) -> Response:
+        """Cells and place codes of up to 10 000 points, in input order."""
+        check_json_type(request)
+        body = await read_capped(request, MAX_LOOKUP_BODY)
+        parsed = parse_lookup(body)
+        answer = await run_in_threadpool(lookup, service, parsed)
+        return Response(orjson.dumps(answer), media_type=JSON)
+
+    @router.get("/hex/{cell}", include_in_schema=False)
+    def hex_cell(cell: str, request: Request) -> Response:
+        """What is in one hexagon (or the disk of ``k`` rings around it)."""
+        query = parse_hex_query(service, cell, request.query_params.multi_items())
+        answer = describe(service, query, base_url, request.url.query)
+        return _revalidatable(answer, request)
+
     return router
+
+
+def _revalidatable(answer: dict[str, Any], request: Request) -> Response:
+    """JSON with a strong ETag; 304 when the client already holds these bytes."""
+    body = orjson.dumps(answer)
+    etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    matches = request.headers.get("if-none-match", "")
+    if etag in (tag.strip() for tag in matches.split(",")):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=JSON, headers=headers)

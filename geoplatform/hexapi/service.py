@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from geoplatform.catalog import LayerCatalog, LayerDefinition
+from geoplatform.catalog import LayerCatalog, LayerDefinition, PlaceRole
 from geoplatform.errors import LayerNotFound
 from geoplatform.store.base import FeatureStore, HexCount, HexCountQuery, HexCounts
 
@@ -40,6 +40,23 @@ class HexService:
         layers never appear here, so no count, zone or hexbin can reveal them.
         """
         return [layer for layer in self.catalog.public() if layer.h3_index_resolution is not None]
+
+    def point_layers(self) -> list[LayerDefinition]:
+        """Visible H3-indexed point layers: what "how many here" counts and lists."""
+        return [layer for layer in self.indexed_layers() if layer.geometry_type == "Point"]
+
+    def place_layers(self) -> dict[PlaceRole, LayerDefinition]:
+        """The visible polygon layer of each place role (the first in registry order).
+
+        Places are found by their role in the registry, never by layer id, so a
+        city that names its layers differently needs no code change; a restricted
+        place layer is never read, like any other restricted layer.
+        """
+        found: dict[PlaceRole, LayerDefinition] = {}
+        for layer in self.catalog.public():
+            if layer.place is not None:
+                found.setdefault(layer.place.role, layer)
+        return found
 
     def layer(self, layer_id: str) -> LayerDefinition:
         """A visible, H3-indexed layer, or the same 404 as a layer that does not exist."""

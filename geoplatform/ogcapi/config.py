@@ -15,6 +15,7 @@ import yaml
 
 from geoplatform import crs
 from geoplatform.catalog import LayerCatalog, LayerDefinition
+from geoplatform.dggs.links import collection_links
 from geoplatform.files import write_atomic
 from geoplatform.settings import Settings
 from geoplatform.store.base import FeatureStore
@@ -32,7 +33,9 @@ def _instant(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _resource(layer: LayerDefinition, store: FeatureStore, store_key: str) -> dict[str, Any]:
+def _resource(
+    layer: LayerDefinition, store: FeatureStore, store_key: str, base_url: str
+) -> dict[str, Any]:
     extent = store.extent(layer.id)
     extents: dict[str, Any] = {
         "spatial": {"bbox": list(extent.bbox or NANTONG_BBOX), "crs": crs.CRS84}
@@ -51,7 +54,7 @@ def _resource(layer: LayerDefinition, store: FeatureStore, store_key: str) -> di
         "title": {"zh": layer.title.zh, "en": layer.title.en},
         "description": {"zh": layer.description.zh, "en": layer.description.en},
         "keywords": keywords,
-        "links": [],
+        "links": collection_links(layer.id, base_url) if layer.h3_index_resolution else [],
         "extents": extents,
         "providers": [
             {
@@ -90,7 +93,8 @@ def build_pygeoapi_config(
         "on_exceed": "throttle",
     }
     config["resources"] = {
-        layer.id: _resource(layer, store, store_key) for layer in catalog.public()
+        layer.id: _resource(layer, store, store_key, settings.server.base_url())
+        for layer in catalog.public()
     }
     return config
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import geopandas as gpd
@@ -72,6 +72,12 @@ def order_by(query: FeatureQuery) -> str:
     """ORDER BY terms of a page: the requested sort keys, then fid (stable, keyset-ready)."""
     terms = [f"{quote(k.name)} {'ASC' if k.ascending else 'DESC'}" for k in query.sortby]
     return ", ".join([*terms, "fid ASC"])
+
+
+MAX_ZONE_RANGES = 64
+"""Up to this many zones coarser than the index are matched by index ranges."""
+MAX_ZONES_PER_QUERY = 5000
+"""Zones per statement (SQLite binds at most 32 766 values)."""
 
 
 class SqlStore(FeatureStore):
@@ -320,6 +326,8 @@ class SqlStore(FeatureStore):
         The aggregates answer a query without bbox or filter, at a hexbin
         resolution, grouped by hexbin attributes only, over whole UTC months.
         """
+        if query.zones is not None and len(query.zones) > MAX_ZONES_PER_QUERY:
+            return self._hex_counts_in_chunks(layer_id, query)
         layer = self.catalog.get(layer_id)
         if any(resolution(zone) != query.res for zone in query.zones or ()):
             raise InvalidParameter("zones must be at the requested resolution", parameter="zone")
@@ -339,6 +347,22 @@ class SqlStore(FeatureStore):
             return HexCounts(self._aggregated(tables, query, months), tuple(tables.measures), True)
         return HexCounts(self._grouped(layer, tables, query), tuple(tables.measures), False)
 
+    def _hex_counts_in_chunks(self, layer_id: str, query: HexCountQuery) -> HexCounts:
+        """Counts for a long zone list, a bounded number of bound values per statement.
+
+        Zones are sorted and each statement's rows come in zone order, so the
+        concatenation keeps the order of a single statement.
+        """
+        zones = sorted(set(query.zones or ()))
+        rows: list[HexCount] = []
+        result: HexCounts | None = None
+        for start in range(0, len(zones), MAX_ZONES_PER_QUERY):
+            part = replace(query, zones=tuple(zones[start : start + MAX_ZONES_PER_QUERY]))
+            result = self.hex_counts(layer_id, part)
+            rows += result.rows
+        assert result is not None
+        return HexCounts(rows, result.measures, result.from_aggregates)
+
     def _zone_clauses(
         self, column: str, column_res: int, query: HexCountQuery
     ) -> tuple[list[str], list[Any]]:
@@ -355,6 +379,10 @@ class SqlStore(FeatureStore):
                 return ["1 = 0"], []
             if column_res == query.res:
                 clauses.append(f"{column} IN ({', '.join([mark] * len(query.zones))})")
+                params += list(query.zones)
+            elif len(query.zones) > MAX_ZONE_RANGES:
+                # Long OR chains overflow SQLite's expression depth: match the zone instead.
+                clauses.append(f"gp_zone IN ({', '.join([mark] * len(query.zones))})")
                 params += list(query.zones)
             else:
                 ranges = []

@@ -8,49 +8,24 @@ Only error responses are buffered; successful responses stream through untouched
 from __future__ import annotations
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from geoplatform.web.buffering import BufferedRewrite, media_type
 from geoplatform.web.problems import problem
 
 MAX_ERROR_BODY = 64 * 1024
 
 
-class ErrorBodyMiddleware:
+class ErrorBodyMiddleware(BufferedRewrite):
     """Rewrite JSON error bodies (status >= 400) into the platform's problem format."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def select(self, start: Message) -> bool:
+        return start["status"] >= 400 and media_type(start) == b"application/json"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                if message["status"] >= 400 and _is_plain_json(message):
-                    start = message
-                    return
-                await send(message)
-                return
-            if start is None or message["type"] != "http.response.body":
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                await _rewrite(start, b"".join(chunks), scope, receive, send)
-
-        await self.app(scope, receive, capture)
-
-
-def _is_plain_json(message: Message) -> bool:
-    for key, value in message.get("headers", []):
-        if key.lower() == b"content-type":
-            return value.split(b";")[0].strip() == b"application/json"
-    return False
+    async def rewrite(
+        self, start: Message, body: bytes, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        await _rewrite(start, body, scope, receive, send)
 
 
 async def _rewrite(start: Message, body: bytes, scope: Scope, receive: Receive, send: Send) -> None:

@@ -576,3 +576,16 @@ def test_lines_are_indexed_in_every_cell_they_touch(store) -> None:
             z for cells in covers.values() for z in {h3i.cell_to_parent(c, res) for c in cells}
         )
         assert as_dict(result) == {(z, ()): (n, {}) for z, n in expected.items()}
+
+
+def test_long_zone_lists_coarser_than_the_index(store, cases) -> None:
+    """Hundreds of zones become one IN list, thousands are split into several statements."""
+    loaded(store, cases)
+    zones11 = sorted({h3i.cell_to_parent(r["cell"], 11) for r in cases})
+    beijing = h3i.latlng_to_cell(40.0, 116.4, 6)
+    empty = sorted(h3i.cell_to_children(beijing, 11))[:6000]
+    for zones in (zones11, [*zones11, *empty]):
+        for extra in ({}, {"filter": ALWAYS}):
+            found = store.hex_counts(CASES, HexCountQuery(res=11, zones=tuple(zones), **extra))
+            assert as_dict(found) == expected_counts(cases, 11, zones=zones)
+            assert [r.cell for r in found.rows] == sorted(r.cell for r in found.rows)

@@ -296,3 +296,14 @@ def test_hits_and_skip_geometry(client, demo_store) -> None:
     assert hits["features"] == [] and hits["numberMatched"] == demo_store.count("poi")
     bare = items(client, "poi", skipGeometry="true", properties="name", limit=2)
     assert all(f["geometry"] is None and set(f["properties"]) == {"name"} for f in bare["features"])
+
+
+def test_landing_page_links_to_dggs_and_keeps_what_qgis_needs(client) -> None:
+    links = client.get("/", headers=JSON).json()["links"]
+    rels = {link["rel"]: link for link in links}
+    assert rels["service-desc"]["type"] == "application/vnd.oai.openapi+json;version=3.0"
+    assert {"data", "conformance"} <= set(rels)
+    dggs = rels["https://www.opengis.net/def/rel/ogc/1.0/dggrs-list"]["href"]
+    assert client.get(dggs).status_code == 200
+    collection = client.get("/collections/city_case", headers=JSON).json()["links"]
+    assert any(link["href"].endswith("/collections/city_case/dggs") for link in collection)
