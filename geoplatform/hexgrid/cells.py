@@ -33,6 +33,8 @@ from geoplatform.errors import InvalidParameter
 
 MAX_RESOLUTION = 15
 MAX_K = 50
+MAX_STRIP_DEGREES = 90.0
+"""Widest strip of longitude handed to h3 in one polygon."""
 MAX_CELLS = 50_000
 """Cap on the cells one request may make the server compute (reliability R7)."""
 
@@ -323,7 +325,15 @@ def cover(geometry: BaseGeometry, res: int, *, limit: int | None = MAX_CELLS) ->
         return []
     if limit is not None and estimate_cells(geometry.bounds, res) > limit:
         raise TooManyCells(f"the area holds more than {limit} cells at resolution {res}")
-    return [int(c) for c in covers(np.asarray([geometry], dtype=object), res)[1]]
+    minx, _, maxx, _ = geometry.bounds
+    if maxx - minx <= MAX_STRIP_DEGREES:
+        return [int(c) for c in covers(np.asarray([geometry], dtype=object), res)[1]]
+    # h3 reads a polygon edge longer than 180 degrees as crossing the antimeridian:
+    # cover wide areas strip by strip.
+    edges = np.linspace(minx, maxx, math.ceil((maxx - minx) / MAX_STRIP_DEGREES) + 1)
+    strips = [geometry.intersection(box(a, -90.0, b, 90.0)) for a, b in itertools.pairwise(edges)]
+    strips = np.asarray([s for s in strips if not s.is_empty], dtype=object)
+    return sorted({int(c) for c in covers(strips, res)[1]})
 
 
 def covers(geometries: np.ndarray, res: int) -> tuple[np.ndarray, np.ndarray]:

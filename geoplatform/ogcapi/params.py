@@ -26,7 +26,7 @@ _INSTANT = re.compile(rf"^{_DATE}(?:[Tt]{_TIME}{_ZONE})?$")
 
 def parse_uint(text: str, name: str, *, minimum: int = 0) -> int:
     """Parse a non-negative decimal integer of at most 9 ASCII digits."""
-    if not _UINT.match(text) or int(text) < minimum:
+    if not _UINT.fullmatch(text) or int(text) < minimum:
         raise InvalidParameter(f"{name}: expected an integer >= {minimum}", parameter=name)
     return int(text)
 
@@ -44,7 +44,7 @@ def parse_after(text: str) -> int:
 
 def parse_bbox(text: str) -> list[float]:
     """Parse ``minx,miny,maxx,maxy`` (or 6 numbers) with no exponent, NaN or inf."""
-    if not _BBOX.match(text):
+    if not _BBOX.fullmatch(text):
         raise InvalidParameter(
             "bbox: expected 4 or 6 comma-separated decimal numbers", parameter="bbox"
         )
@@ -56,7 +56,7 @@ def parse_bbox(text: str) -> list[float]:
 
 
 def _instant(text: str) -> dt.datetime:
-    if not _INSTANT.match(text):
+    if not _INSTANT.fullmatch(text):
         raise InvalidParameter(
             "datetime: expected RFC 3339 instants (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)",
             parameter="datetime",
@@ -132,11 +132,11 @@ _DECIMAL = re.compile(rf"^{_NUMBER}$")
 def parse_property_value(text: str, kind: AttributeType, name: str) -> Any:
     """A ``?property=value`` filter value in its attribute's type, by strict grammar."""
     if kind is AttributeType.integer:
-        if not _INTEGER.match(text):
+        if not _INTEGER.fullmatch(text):
             raise InvalidParameter(f"{name}: expected an integer", parameter=name)
         return int(text)
     if kind is AttributeType.number:
-        if not _DECIMAL.match(text):
+        if not _DECIMAL.fullmatch(text):
             raise InvalidParameter(f"{name}: expected a decimal number", parameter=name)
         return float(text)
     if kind is AttributeType.boolean:
@@ -144,7 +144,7 @@ def parse_property_value(text: str, kind: AttributeType, name: str) -> Any:
             raise InvalidParameter(f"{name}: expected true or false", parameter=name)
         return text == "true"
     if kind is AttributeType.date:
-        if not re.match(rf"^{_DATE}$", text):
+        if not re.fullmatch(_DATE, text):
             raise InvalidParameter(f"{name}: expected YYYY-MM-DD", parameter=name)
         _instant(text)
         return text

@@ -515,3 +515,14 @@ def test_covers_of_a_mixed_array() -> None:
             assert set(mine) == brute_cover(geometry, 9)
     empty_rows, empty_cells = hexgrid.covers(np.asarray([None, Point()], dtype=object), 9)
     assert empty_rows.tolist() == [] and empty_cells.tolist() == []
+
+
+def test_cover_of_an_area_wider_than_half_the_globe() -> None:
+    """h3 reads edges over 180 degrees as antimeridian crossings; wide areas are cut first."""
+    wide = shapely.box(-100.0, -10.0, 100.0, 10.0)
+    found = set(hexgrid.cover(wide, 1))
+    west = set(hexgrid.cover(shapely.box(-100.0, -10.0, 0.0, 10.0), 1))
+    east = set(hexgrid.cover(shapely.box(0.0, -10.0, 100.0, 10.0), 1))
+    assert found == west | east and len(found) > 20
+    centre = h3i.latlng_to_cell(0.0, 0.0, 1)
+    assert centre in found

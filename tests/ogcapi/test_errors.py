@@ -93,3 +93,9 @@ def test_datetime_grammar() -> None:
 
 def test_nesting_depth_is_iterative() -> None:
     assert nesting_depth("(" * 5000 + ")" * 5000) == 5000
+
+
+@pytest.mark.parametrize("param", ["limit=8%0A", "offset=1%0A", "bbox=120,31,121,32%0A"])
+def test_a_trailing_newline_is_not_part_of_any_grammar(client, param: str) -> None:
+    response = client.get(f"/collections/poi/items?{param}")
+    assert response.status_code == 400
