@@ -9,11 +9,16 @@ singles out one report.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 from geoplatform.catalog import LayerCatalog, LayerDefinition, PlaceRole
 from geoplatform.errors import LayerNotFound
 from geoplatform.store.base import FeatureStore, HexCount, HexCountQuery, HexCounts
+
+MAX_KEPT_CELLS = 500_000
+"""Cells kept in memory over all cached answers (a few tens of MB at most)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,11 @@ class HexService:
     def __init__(self, catalog: LayerCatalog, store: FeatureStore) -> None:
         self.catalog = catalog
         self.store = store
+        self._answers: OrderedDict[tuple[object, ...], tuple[list[SafeCount], HexCounts]] = (
+            OrderedDict()
+        )
+        self._cells = 0
+        self._lock = threading.Lock()
 
     def indexed_layers(self) -> list[LayerDefinition]:
         """Layers the caller may see that carry an H3 index, in registry order.
@@ -66,11 +76,29 @@ class HexService:
         raise LayerNotFound(f"no H3-indexed collection '{layer_id[:64]}'")
 
     def counts(self, layer_id: str, query: HexCountQuery) -> tuple[list[SafeCount], HexCounts]:
-        """Counts of ``layer_id`` per cell, suppressed below the layer's threshold."""
+        """Counts of ``layer_id`` per cell, suppressed below the layer's threshold.
+
+        Answers are kept in memory under the layer's write counter: a repeated
+        question costs one read of that counter, and the next committed write to
+        the layer (from any worker) makes every kept answer of it unreachable.
+        """
         layer = self.layer(layer_id)
+        key = (layer.id, self.store.data_version(layer.id), _query_key(query))
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+                return found
         result = self.store.hex_counts(layer.id, query)
         threshold = layer.hexbin.min_count if layer.hexbin else 0
-        return [_suppress(row, threshold) for row in result.rows], result
+        answer = ([_suppress(row, threshold) for row in result.rows], result)
+        with self._lock:
+            self._answers[key] = answer
+            self._cells += len(result.rows)
+            while self._cells > MAX_KEPT_CELLS and len(self._answers) > 1:
+                _, (dropped, _) = self._answers.popitem(last=False)
+                self._cells -= len(dropped)
+        return answer
 
     def zone_counts(
         self, zone: int, query: HexCountQuery | None = None
@@ -81,6 +109,19 @@ class HexService:
         base = query or HexCountQuery(res=resolution(zone))
         zone_query = replace(base, res=resolution(zone), zones=(zone,), parent=None)
         return {layer.id: self.counts(layer.id, zone_query)[0] for layer in self.indexed_layers()}
+
+
+def _query_key(query: HexCountQuery) -> tuple[object, ...]:
+    """A hashable key of a count query (the filter by its canonical repr)."""
+    return (
+        query.res,
+        query.zones,
+        query.parent,
+        query.bbox,
+        query.interval,
+        repr(query.filter),
+        query.group_by,
+    )
 
 
 def _suppress(row: HexCount, threshold: int) -> SafeCount:

@@ -51,6 +51,7 @@ class _Hexagons:
     cells: np.ndarray
     counts: list[SafeCount]
     polygons: np.ndarray
+    properties: list[dict[str, Any]]
 
 
 class HexbinStore(FeatureStore):
@@ -87,7 +88,8 @@ class HexbinStore(FeatureStore):
             layer.source.id, HexCountQuery(res=layer.res, interval=interval, filter=counted)
         )
         cells = np.asarray([row.cell for row in rows], dtype=np.int64)
-        computed = _Hexagons(cells, rows, boundaries(cells))
+        properties = [self._properties(layer, row) for row in rows]
+        computed = _Hexagons(cells, rows, boundaries(cells), properties)
         with self._lock:
             self._cache[key] = computed
             while len(self._cache) > CACHE_ENTRIES:
@@ -122,21 +124,25 @@ class HexbinStore(FeatureStore):
         if query.h3_zone is not None:
             raise InvalidParameter("hexbin collections are selected by zone_id", parameter="zone")
         test = HexagonFilter(all_of(own_terms)) if own_terms else None
-        properties = [self._properties(layer, row) for row in hexagons.counts]
-        order = [
-            i
-            for i in np.flatnonzero(selected)
-            if test is None or test.matches(properties[i], hexagons.polygons[i])
-        ]
-        for key in reversed(query.sortby):
-            order.sort(
-                key=lambda i, name=key.name: _sort_value(properties[i].get(name)),
-                reverse=not key.ascending,
+        properties = hexagons.properties
+        order = np.flatnonzero(selected)
+        if test is not None:
+            order = np.asarray(
+                [i for i in order if test.matches(properties[i], hexagons.polygons[i])],
+                dtype=np.int64,
             )
+        if query.sortby:
+            ranked = order.tolist()
+            for key in reversed(query.sortby):
+                ranked.sort(
+                    key=lambda i, name=key.name: _sort_value(properties[i].get(name)),
+                    reverse=not key.ascending,
+                )
+            order = np.asarray(ranked, dtype=np.int64)
         matched = len(order)
-        if query.after_fid is not None:
-            order = [i for i in order if hexagons.cells[i] > query.after_fid]
-            start = 0
+        if query.after_fid is not None and not query.sortby:
+            # Without sortby the order is the cells' own (ascending): the keyset is a search.
+            start = int(np.searchsorted(hexagons.cells[order], query.after_fid, side="right"))
         else:
             start = query.offset
         chosen = order[start : start + query.limit]
@@ -150,7 +156,7 @@ class HexbinStore(FeatureStore):
                 else {n: properties[i].get(n) for n in names if n in native},
                 properties[i]["zone_id"],
             )
-            for i in chosen
+            for i in chosen.tolist()
         ]
         return FeaturePage(records, matched if query.with_count else None)
 
