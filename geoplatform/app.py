@@ -25,6 +25,7 @@ from geoplatform.ogcapi.mount import load_pygeoapi
 from geoplatform.ogcapi.runtime import register_store
 from geoplatform.settings import Settings
 from geoplatform.store import FeatureStore, open_store
+from geoplatform.web.cache import ResponseCacheMiddleware
 from geoplatform.web.edge import EdgeMiddleware
 from geoplatform.web.errorbody import ErrorBodyMiddleware
 from geoplatform.web.items import ItemsResponder
@@ -98,4 +99,5 @@ def create_app(settings: Settings) -> FastAPI:
         reading, settings.server.base_url(), settings.page_limit_default, settings.page_limit_max
     )
     app.add_middleware(EdgeMiddleware, catalog=reading.catalog, items=items)
+    app.add_middleware(ResponseCacheMiddleware, store_version=store.store_version)
     return app

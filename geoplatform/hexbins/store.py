@@ -211,6 +211,10 @@ class HexbinStore(FeatureStore):
         layer = self.hexbins.get(layer_id)
         return self.base.data_version(layer_id if layer is None else layer.source.id)
 
+    def store_version(self) -> int:
+        """The base store's write counter (hexbins are computed from it)."""
+        return self.base.store_version()
+
     def hex_counts(self, layer_id: str, query: HexCountQuery) -> HexCounts:
         """Passed to the stored layers."""
         return self.base.hex_counts(layer_id, query)

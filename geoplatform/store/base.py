@@ -207,6 +207,10 @@ class FeatureStore(abc.ABC):
         """A number that changes with every committed write to the layer (cache keys)."""
 
     @abc.abstractmethod
+    def store_version(self) -> int:
+        """A number that changes with every committed write to any layer."""
+
+    @abc.abstractmethod
     def upgrade_metadata(self) -> None:
         """Bring the store's metadata tables to the current schema (idempotent)."""
 

@@ -220,6 +220,11 @@ class SqlStore(FeatureStore):
         """Number of committed writes to the layer: a cache key that changes on every write."""
         return self._stat(layer_id, "version")
 
+    def store_version(self) -> int:
+        """Committed writes to any layer: changes with every write to the store."""
+        rows = self._fetch(f"SELECT coalesce(sum(version), 0) FROM {self._stats_table()}", [])
+        return int(rows[0][0])
+
     # -- H3 index -------------------------------------------------------------------
 
     integer_type: ClassVar[str]
