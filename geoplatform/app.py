@@ -99,5 +99,6 @@ def create_app(settings: Settings) -> FastAPI:
         reading, settings.server.base_url(), settings.page_limit_default, settings.page_limit_max
     )
     app.add_middleware(EdgeMiddleware, catalog=reading.catalog, items=items)
-    app.add_middleware(ResponseCacheMiddleware, store_version=store.store_version)
+    if settings.server.response_cache:
+        app.add_middleware(ResponseCacheMiddleware, store_version=store.store_version)
     return app

@@ -34,6 +34,8 @@ class ServerSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     access_log: bool = False
     """Log every request line (method, path and query) to standard error."""
+    response_cache: bool = True
+    """Keep answers of the H3 routes in memory until the next write (see web/cache.py)."""
     public_url: str | None = None
     """Absolute base URL clients see; defaults to http://host:port."""
 
