@@ -48,8 +48,7 @@ def test_h3_cell_in_a_list_and_negated(client, components) -> None:
     expected = sum(
         1
         for r in components
-        if r.properties["class_code"] == "01001"
-        and h3.cell_to_parent(fine_cell(r), 8) != zones[0]
+        if r.properties["class_code"] == "01001" and h3.cell_to_parent(fine_cell(r), 8) != zones[0]
     )
     assert negated["numberMatched"] == expected
 
