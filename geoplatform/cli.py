@@ -12,6 +12,8 @@ import click
 from geoplatform.errors import GeoPlatformError
 from geoplatform.settings import Settings
 
+HTTP_PROTOCOL = "geoplatform.web.nodelay:NoDelayH11Protocol"
+
 
 def _settings(**overrides: object) -> Settings:
     settings = Settings()
@@ -68,6 +70,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             "geoplatform.app:create_app_from_environment",
             factory=True,
             workers=workers,
+            http=HTTP_PROTOCOL,
             host=settings.server.host,
             port=settings.server.port,
             log_level="info" if settings.server.access_log else "warning",
@@ -82,6 +85,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     )
     uvicorn.run(
         app,
+        http=HTTP_PROTOCOL,
         host=settings.server.host,
         port=settings.server.port,
         log_level="info" if settings.server.access_log else "warning",
