@@ -12,8 +12,6 @@ import click
 from geoplatform.errors import GeoPlatformError
 from geoplatform.settings import Settings
 
-HTTP_PROTOCOL = "geoplatform.web.nodelay:NoDelayH11Protocol"
-
 
 def _settings(**overrides: object) -> Settings:
     settings = Settings()
@@ -55,6 +53,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
     from geoplatform.app import create_app
+    from geoplatform.web.nodelay import http_protocol
 
     settings = _settings(host=host, port=port)
     if settings.store.backend == "gpkg" and not settings.store.gpkg_path.exists():
@@ -70,7 +69,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             "geoplatform.app:create_app_from_environment",
             factory=True,
             workers=workers,
-            http=HTTP_PROTOCOL,
+            http=http_protocol(),
             host=settings.server.host,
             port=settings.server.port,
             log_level="info" if settings.server.access_log else "warning",
@@ -85,7 +84,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     )
     uvicorn.run(
         app,
-        http=HTTP_PROTOCOL,
+        http=http_protocol(),
         host=settings.server.host,
         port=settings.server.port,
         log_level="info" if settings.server.access_log else "warning",
