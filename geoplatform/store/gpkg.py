@@ -98,6 +98,10 @@ SQLITE_DIALECT = Dialect(
     spatial=lambda name, column, marker: f"gp_spatial('{name}', {quote(column)}, {marker})",
     geometry_param=shapely.to_wkb,
     boolean_param=int,
+    envelope_prefilter=lambda layer_id: (
+        f"fid IN (SELECT id FROM {quote(f'rtree_{layer_id}_geom')} "
+        "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)"
+    ),
 )
 
 

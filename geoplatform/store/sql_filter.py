@@ -21,6 +21,8 @@ from geoplatform.store.values import utc_text
 H3_QUERYABLE = "h3_cell"
 """Queryable of every H3-indexed layer: ``h3_cell = '<zone id>'`` selects the features in a zone."""
 MAX_NODES = 200
+ENVELOPE_MARGIN = 1e-4
+"""Degrees added around a literal's envelope before an index prefilter (float32 R-trees)."""
 MAX_DEPTH = 32
 GEOMETRY_NAMES = frozenset({"geom", "geometry"})
 
@@ -61,6 +63,9 @@ class Dialect:
     """Turn a shapely geometry (lon/lat) into the bound value the SQL expects."""
     boolean_param: Callable[[bool], Any] = bool
     """SQLite compares booleans as 0/1 integers, PostgreSQL as booleans."""
+    envelope_prefilter: Callable[[str], str] | None = None
+    """(layer id) -> SQL selecting rows whose envelope may meet a box bound as
+    (max x, min x, max y, min y); for backends whose spatial predicate has no index."""
 
 
 @dataclass
@@ -144,6 +149,9 @@ class FilterCompiler:
         return value if isinstance(value, str) else str(value)
 
     def _geometry(self, value: Any) -> Any:
+        return self.dialect.geometry_param(self._shape(value))
+
+    def _shape(self, value: Any) -> Any:
         if isinstance(value, values.Geometry):
             geometry = shape(value.geometry)
         elif isinstance(value, values.Envelope):
@@ -157,7 +165,7 @@ class FilterCompiler:
             raise InvalidParameter("filter: expected a geometry literal", parameter="filter")
         if not geometry.is_valid:
             raise InvalidParameter("filter: invalid geometry literal", parameter="filter")
-        return self.dialect.geometry_param(geometry)
+        return geometry
 
     # -- node kinds ----------------------------------------------------------
 
@@ -267,8 +275,22 @@ class FilterCompiler:
             raise InvalidParameter(
                 "filter: spatial operators need the geometry", parameter="filter"
             )
-        marker = self._bind(self._geometry(rhs))
-        return self.dialect.spatial(predicate, "geom", marker)
+        geometry = self._shape(rhs)
+        prefilter = self.dialect.envelope_prefilter
+        candidates = None
+        if prefilter is not None and predicate != "disjoint" and not geometry.is_empty:
+            # Every predicate but disjoint needs the envelopes to meet: let the index choose
+            # the candidates, widened past its float32 rounding, before the exact test.
+            minx, miny, maxx, maxy = geometry.bounds
+            m = ENVELOPE_MARGIN
+            candidates = prefilter(self.layer.id)
+            for value in (maxx + m, minx - m, maxy + m, miny - m):
+                self._bind(value)
+        marker = self._bind(self.dialect.geometry_param(geometry))
+        exact = self.dialect.spatial(predicate, "geom", marker)
+        if candidates is None:
+            return exact
+        return f"({candidates} AND {exact})"
 
 
 def _is_h3(node: Any) -> bool:
