@@ -25,6 +25,7 @@ from geoplatform.ogcapi.mount import load_pygeoapi
 from geoplatform.ogcapi.runtime import register_store
 from geoplatform.settings import Settings
 from geoplatform.store import FeatureStore, open_store
+from geoplatform.tiles.router import build_router as build_tiles_router
 from geoplatform.web.cache import ResponseCacheMiddleware
 from geoplatform.web.edge import EdgeMiddleware
 from geoplatform.web.errorbody import ErrorBodyMiddleware
@@ -90,6 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
     base_url = settings.server.base_url()
     app.include_router(build_dggs_router(hex_service, base_url))
     app.include_router(build_hex_router(hex_service, base_url))
+    app.include_router(build_tiles_router(catalog, store, base_url))
     app.mount("/", pygeoapi_app)
     app.add_middleware(ErrorBodyMiddleware)
     app.add_middleware(

@@ -19,35 +19,14 @@ from geoplatform.dggs.vocabulary import (
     MAX_LEVEL,
     UINT64,
 )
+from geoplatform.web.openapi_parts import path_parameter, query_parameter
 
 _TAG = "DGGS"
 _ZONE_PATTERN = "^[0-9a-f]{15}$"
 
 
-def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-        "style": "form",
-        "explode": False,
-    }
-
-
-def _path(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": description,
-        "schema": schema,
-    }
-
-
 def _f(values: list[str]) -> dict[str, Any]:
-    return _query(
+    return query_parameter(
         "f",
         "Encoding of the response (else the Accept header decides).",
         {
@@ -57,69 +36,77 @@ def _f(values: list[str]) -> dict[str, Any]:
     )
 
 
-_DGGRS_ID = _path(
+_DGGRS_ID = path_parameter(
     "dggrsId", "Identifier of the DGGRS (only H3).", {"type": "string", "enum": ["H3"]}
 )
-_ZONE_ID = _path(
+_ZONE_ID = path_parameter(
     "zoneId",
     "H3 zone id: 15 lowercase hexadecimal digits.",
     {"type": "string", "pattern": _ZONE_PATTERN},
 )
-_DATETIME = _query(
+_DATETIME = query_parameter(
     "datetime",
     "Instant or interval (RFC 3339, '..' for an open end); collections with time only.",
     {"type": "string"},
 )
-_FILTER = _query("filter", "CQL2 text over the collection's queryables.", {"type": "string"})
-_FILTER_LANG = _query("filter-lang", "Filter language.", {"type": "string", "enum": ["cql2-text"]})
+_FILTER = query_parameter(
+    "filter", "CQL2 text over the collection's queryables.", {"type": "string"}
+)
+_FILTER_LANG = query_parameter(
+    "filter-lang", "Filter language.", {"type": "string", "enum": ["cql2-text"]}
+)
 _ZONE_QUERY_PARAMETERS = [
-    _query(
+    query_parameter(
         "zone-level",
         "Level of the listed zones (default 8, or the parent zone's level when finer; at most "
         "15 at the root, the layer's H3 index resolution under a collection).",
         {"type": "integer", "minimum": 0, "maximum": MAX_LEVEL},
     ),
-    _query(
+    query_parameter(
         "compact-zones",
         "Replace every complete set of children by its parent (h3 compact).",
         {"type": "boolean", "default": True},
     ),
-    _query(
+    query_parameter(
         "parent-zone",
         "Only this zone's sub-zones.",
         {"type": "string", "pattern": _ZONE_PATTERN},
     ),
-    _query(
+    query_parameter(
         "bbox",
         "Zones intersecting this box (at the root: bbox, subset or parent-zone is required).",
         {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
     ),
-    _query("bbox-crs", "CRS of bbox (CRS84 by default).", {"type": "string", "format": "uri"}),
-    _query(
+    query_parameter(
+        "bbox-crs", "CRS of bbox (CRS84 by default).", {"type": "string", "format": "uri"}
+    ),
+    query_parameter(
         "subset",
         'Lat(low:high), Lon(low:high) or time("start":"end"); may repeat.',
         {"type": "array", "items": {"type": "string"}},
     ),
-    _query("subset-crs", "CRS of subset (CRS84 by default).", {"type": "string"}),
+    query_parameter("subset-crs", "CRS of subset (CRS84 by default).", {"type": "string"}),
     _DATETIME,
     _FILTER,
     _FILTER_LANG,
-    _query(
+    query_parameter(
         "limit",
         "Zones per page (a compacted zone counts once).",
         {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX, "default": LIMIT_DEFAULT},
     ),
-    _query("offset", "Zones skipped (used by next links).", {"type": "integer", "minimum": 0}),
+    query_parameter(
+        "offset", "Zones skipped (used by next links).", {"type": "integer", "minimum": 0}
+    ),
     _f(["json", "geojson", "html", "uint64"]),
 ]
 _ZONE_DATA_PARAMETERS = [
-    _query(
+    query_parameter(
         "zone-depth",
         "Relative depths: a depth (2), a range (1-3) or a list (0,2); at most 50 000 "
         "sub-zones in all.",
         {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]},
     ),
-    _query(
+    query_parameter(
         "properties",
         "Values to return: count, the layer's measures, count_by_<attribute> (under a "
         "collection); <layer>.count and <layer>.<measure> at the root.",
@@ -213,7 +200,7 @@ def dggs_paths(collection_ids: list[str]) -> dict[str, Any]:
         _ok("The DGGRS definition.", [JSON]),
     )
     if collection_ids:
-        collection = _path(
+        collection = path_parameter(
             "collectionId",
             "A visible collection with an H3 index.",
             {"type": "string", "enum": sorted(collection_ids)},

@@ -19,6 +19,9 @@ from geoplatform.dggs.links import collection_links
 from geoplatform.files import write_atomic
 from geoplatform.settings import Settings
 from geoplatform.store.base import FeatureStore
+from geoplatform.tiles.links import collection_links as tiles_links
+from geoplatform.tiles.links import tiled_collections
+from geoplatform.tiles.openapi import tiles_paths
 from geoplatform.web.vendor import BLANK_TILE_PATH
 
 PROVIDER = "geoplatform.ogcapi.provider.StoreFeatureProvider"
@@ -34,7 +37,7 @@ def _instant(text: str | None) -> dt.datetime | None:
 
 
 def _resource(
-    layer: LayerDefinition, store: FeatureStore, store_key: str, base_url: str
+    layer: LayerDefinition, store: FeatureStore, store_key: str, base_url: str, tiled: bool
 ) -> dict[str, Any]:
     extent = store.extent(layer.id)
     extents: dict[str, Any] = {
@@ -54,7 +57,10 @@ def _resource(
         "title": {"zh": layer.title.zh, "en": layer.title.en},
         "description": {"zh": layer.description.zh, "en": layer.description.en},
         "keywords": keywords,
-        "links": collection_links(layer.id, base_url) if layer.h3_index_resolution else [],
+        "links": [
+            *(collection_links(layer.id, base_url) if layer.h3_index_resolution else []),
+            *(tiles_links(layer.id, base_url) if tiled else []),
+        ],
         "extents": extents,
         "providers": [
             {
@@ -92,8 +98,11 @@ def build_pygeoapi_config(
         "max_items": settings.page_limit_max,
         "on_exceed": "throttle",
     }
+    hexbins = getattr(store, "hexbins", {})  # hexbin collections have no tiles yet
     config["resources"] = {
-        layer.id: _resource(layer, store, store_key, settings.server.base_url())
+        layer.id: _resource(
+            layer, store, store_key, settings.server.base_url(), layer.id not in hexbins
+        )
         for layer in catalog.public()
     }
     return config
@@ -105,7 +114,8 @@ def write_generated(
     """Write the pygeoapi configuration and its OpenAPI document; return both paths.
 
     ``extra_paths`` are the routes geoplatform serves beside pygeoapi's (DGGS,
-    ``/hex``): one OpenAPI document describes the whole server.
+    ``/hex``), and the Tiles paths of the collections that link to tilesets: one
+    OpenAPI document describes the whole server.
     """
     from pygeoapi.openapi import get_oas
 
@@ -115,5 +125,6 @@ def write_generated(
     write_atomic(config_path, yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     openapi = get_oas(config)
     openapi.setdefault("paths", {}).update(extra_paths or {})
+    openapi["paths"].update(tiles_paths(tiled_collections(config["resources"])))
     write_atomic(openapi_path, yaml.safe_dump(openapi, allow_unicode=True, sort_keys=False))
     return config_path, openapi_path

@@ -21,7 +21,8 @@ from geoplatform.ogcapi.runtime import lookup_store
 from geoplatform.store.base import FeatureQuery, FeatureRecord, SortKey
 from geoplatform.store.sql_filter import H3_QUERYABLE
 
-_JSON_TYPES: dict[AttributeType, dict[str, str]] = {
+JSON_TYPES: dict[AttributeType, dict[str, str]] = {
+    # JSON Schema of each attribute type (queryables, tile layer schemas)
     AttributeType.string: {"type": "string"},
     AttributeType.integer: {"type": "integer"},
     AttributeType.number: {"type": "number"},
@@ -35,7 +36,7 @@ def field_schema(layer: LayerDefinition) -> dict[str, dict[str, Any]]:
     """JSON-schema description of each attribute, as pygeoapi's ``fields`` expects."""
     fields = {}
     for attribute in layer.attributes:
-        schema: dict[str, Any] = dict(_JSON_TYPES[attribute.type])
+        schema: dict[str, Any] = dict(JSON_TYPES[attribute.type])
         if attribute.title is not None:
             schema["title"] = attribute.title.en
             schema["description"] = attribute.title.zh

@@ -141,6 +141,25 @@ class LayerExtent:
     interval: TimeInterval | None
 
 
+@dataclass(frozen=True)
+class TileRequest:
+    """One vector tile to build: which features, and the tile space they are drawn in.
+
+    ``select_bbox`` (storage lon/lat) is the tile grown by its buffer: features
+    intersecting it are the candidates, exactly as a features ``bbox`` selects
+    them. ``bounds`` is the tile in the tile matrix set's CRS (x east, y north,
+    EPSG ``srid``), mapped onto ``extent`` units per side.
+    """
+
+    layer_name: str
+    select_bbox: BBox
+    bounds: BBox
+    srid: int
+    extent: int
+    buffer: int
+    limit: int
+
+
 @dataclass
 class WriteReport:
     """What a bulk write did."""
@@ -194,6 +213,22 @@ class FeatureStore(abc.ABC):
         features = geojson_features(page.features, target)
         last = page.features[-1].fid if page.features else None
         return GeoJSONPage(orjson.dumps(features), len(features), last, page.number_matched)
+
+    def mvt_tile(self, layer_id: str, request: TileRequest) -> bytes:
+        """A Mapbox vector tile of the layer, empty bytes when no feature is drawn.
+
+        The first ``request.limit`` candidates in fid order are drawn. This
+        default reads them through ``query`` (the backend's spatial index) and
+        encodes in Python; backends that can build the tile in the database
+        override it and must draw the same features.
+        """
+        from geoplatform.tiles.encode import encode_tile
+
+        page = self.query(
+            layer_id,
+            FeatureQuery(bbox=request.select_bbox, limit=request.limit, with_count=False),
+        )
+        return encode_tile(page.features, request)
 
     @abc.abstractmethod
     def hex_counts(self, layer_id: str, query: HexCountQuery) -> HexCounts:

@@ -32,6 +32,7 @@ from geoplatform.store.base import (
     GeoJSONPage,
     LayerExtent,
     Progress,
+    TileRequest,
     TimeInterval,
     WriteReport,
 )
@@ -363,6 +364,41 @@ class PostGISStore(SqlStore):
         body = b"[" + b",".join(row[0].encode() for row in rows) + b"]"
         last = int(rows[-1][1]) if rows else None
         return GeoJSONPage(body, len(rows), last, number_matched)
+
+    def mvt_tile(self, layer_id: str, request: TileRequest) -> bytes:
+        """The tile built by PostGIS: ST_AsMVTGeom per candidate, ST_AsMVT over them.
+
+        Candidates are selected with the same bbox clause as a features page and
+        cut to the first ``request.limit`` by fid before any geometry is drawn.
+        """
+        layer = self.catalog.get(layer_id)
+        columns = ", ".join(
+            f"{_json_value(a.name, a.type)} AS {quote(a.name)}"
+            if a.type in (AttributeType.date, AttributeType.datetime)
+            else quote(a.name)
+            for a in layer.attributes
+        )
+        condition, bbox_params = self._bbox_condition(layer, request.select_bbox)
+        sql = (
+            "SELECT ST_AsMVT(t, %s, %s, 'gp_geom', 'fid') FROM ("
+            "SELECT fid, ST_AsMVTGeom(ST_Transform(geom, %s), "
+            "ST_MakeEnvelope(%s, %s, %s, %s, %s)::box2d, %s, %s, true) AS gp_geom, "
+            f"{columns} FROM (SELECT * FROM {self._table(layer.id)} WHERE {condition} "
+            "ORDER BY fid LIMIT %s) AS candidates) AS t WHERE gp_geom IS NOT NULL"
+        )
+        params = [
+            request.layer_name,
+            request.extent,
+            request.srid,
+            *request.bounds,
+            request.srid,
+            request.extent,
+            request.buffer,
+            *bbox_params,
+            request.limit,
+        ]
+        rows = self._fetch(sql, params)
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
 
     # -- writes ------------------------------------------------------------------
 

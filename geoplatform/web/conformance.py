@@ -39,5 +39,6 @@ CONFORMANCE_CLASSES: tuple[str, ...] = (
 def conformance_document() -> dict[str, list[str]]:
     """Body of ``GET /conformance`` in JSON."""
     from geoplatform.dggs.conformance import DGGS_CONFORMANCE
+    from geoplatform.tiles.vocabulary import TILES_CONFORMANCE
 
-    return {"conformsTo": sorted({*CONFORMANCE_CLASSES, *DGGS_CONFORMANCE})}
+    return {"conformsTo": sorted({*CONFORMANCE_CLASSES, *DGGS_CONFORMANCE, *TILES_CONFORMANCE})}

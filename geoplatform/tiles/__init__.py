@@ -1,0 +1,1 @@
+"""geoplatform.tiles: OGC API - Tiles, vector tiles (MVT) of the public layers."""
