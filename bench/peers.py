@@ -10,7 +10,8 @@ and prints one table: req/s, p50, p99 and ratios.
 
     .venv/bin/python bench/peers.py [--duration 15] [--rounds 3]
 
-Vector tiles are not compared yet (geoplatform has no tile endpoint so far). The tables
+Vector tiles (f) compare geoplatform and tipg (pygeoapi's PostgreSQL provider serves no
+tiles) with the database's own ST_AsMVT for the same tile. The tables
 are in CGCS2000 (SRID 4490), as the platform stores Chinese data; pygeoapi is configured
 with that storage CRS, which makes it build a PROJ transformation on every request.
 """
@@ -69,6 +70,14 @@ FROM (SELECT g, 120.2 + random() * 1.8 AS x, 31.6 + random() * 1.2 AS y
       FROM generate_series(1, 100000) AS g) AS s;
 """
 COUNTS = {"assets": 1_000_000, "cases": 300_000, "parcels": 100_000}
+POINT_TILE = (14, 6653, 13696)
+"""(z, row, col) in WebMercatorQuad: the z14 tile of (120.95 E, 32.0 N), ~190 assets."""
+POLYGON_TILE = (13, 3326, 6848)
+"""The z13 tile around the same place, ~300 parcels."""
+TILE_ROWS = {
+    "f dense z14 point tile": ("assets", POINT_TILE),
+    "f polygon tile": ("parcels", POLYGON_TILE),
+}
 
 
 @dataclass
@@ -232,12 +241,10 @@ def tipg_server(dsn: str, port: int) -> Server:
         "TIPG_DB_SCHEMAS": f'["{SCHEMA}"]',
         "TIPG_MAX_FEATURES_PER_QUERY": "10000",
     }
-    return Server(
-        "tipg",
-        uvicorn(venv, "tipg.main:app", port),
-        env,
-        peer_paths("/collections/" + SCHEMA + ".{layer}", ""),
-    )
+    paths = peer_paths("/collections/" + SCHEMA + ".{layer}", "")
+    for label, (layer, (z, row, col)) in TILE_ROWS.items():
+        paths[label] = f"/collections/{SCHEMA}.{layer}/tiles/WebMercatorQuad/{z}/{col}/{row}"
+    return Server("tipg", uvicorn(venv, "tipg.main:app", port), env, paths)
 
 
 def peer_paths(collection: str, prefix: str) -> dict[str, str]:
@@ -267,6 +274,8 @@ def geoplatform_server(dsn: str, port: int) -> Server:
     paths["b deep page (offset 500 000)"] = (
         "/collections/assets/items?limit=100&offset=500000&after=500000"
     )
+    for label, (layer, (z, row, col)) in TILE_ROWS.items():
+        paths[label] = f"/collections/{layer}/tiles/WebMercatorQuad/{z}/{row}/{col}"
     return Server(
         "geoplatform",
         [sys.executable, "-m", "geoplatform.cli", "serve", "--port", str(port)],
@@ -300,6 +309,24 @@ PGBENCH_SQL = {
         "AND reported_at BETWEEN '2026-03-01T00:00:00Z' AND '2026-03-31T23:59:59Z';"
     ),
 }
+
+
+def _tile_sql(layer: str, columns: str, tile: tuple[int, int, int]) -> str:
+    z, row, col = tile
+    envelope = f"ST_TileEnvelope({z}, {col}, {row})"
+    return (
+        f"SELECT ST_AsMVT(t, '{layer}', 4096, 'geom', 'fid') FROM (SELECT fid, "
+        f"ST_AsMVTGeom(ST_Transform(geom, 3857), {envelope}, 4096, 64, true) AS geom, {columns} "
+        f"FROM peers.{layer} WHERE geom && ST_Transform({envelope}, 4490)) AS t;"
+    )
+
+
+PGBENCH_SQL["f dense z14 point tile"] = _tile_sql(
+    "assets",
+    "asset_code, class_code, status, dept_code, install_year, height_m, inspected_on, note",
+    POINT_TILE,
+)
+PGBENCH_SQL["f polygon tile"] = _tile_sql("parcels", "parcel_code, land_use, area_m2", POLYGON_TILE)
 
 
 def pgbench(dsn: str, sql: str, duration: int) -> float:
@@ -401,7 +428,11 @@ def report(servers: list[Server], database: dict[str, float]) -> None:
         medians = []
         cells = []
         for server in servers:
-            runs = server.results[label]
+            runs = server.results.get(label)
+            if not runs:
+                medians.append(0.0)
+                cells.append("n/a (no tiles)")
+                continue
             rate = statistics.median(r[0] for r in runs)
             p50 = statistics.median(r[1] for r in runs)
             p99 = statistics.median(r[2] for r in runs)
