@@ -175,6 +175,12 @@ class HexbinStore(FeatureStore):
             return self.base.query_geojson(layer_id, query, target)
         return super().query_geojson(layer_id, query, target)
 
+    def item_geojson(self, layer_id: str, fid: int, target: int | None) -> bytes | None:
+        """Stored layers keep their backend's own GeoJSON path."""
+        if layer_id not in self.hexbins:
+            return self.base.item_geojson(layer_id, fid, target)
+        return super().item_geojson(layer_id, fid, target)
+
     def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
         """A stored feature, or one hexagon by its cell number."""
         layer = self.hexbins.get(layer_id)

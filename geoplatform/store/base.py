@@ -257,6 +257,20 @@ class FeatureStore(abc.ABC):
     def reindex(self, layer_id: str, progress: Progress | None = None) -> int:
         """Rebuild a layer's H3 cover and aggregates from its rows; returns cover rows."""
 
+    def item_geojson(self, layer_id: str, fid: int, target: int | None) -> bytes | None:
+        """One feature as a GeoJSON Feature in ``target`` (None = CRS84), or None.
+
+        Backends that can build the JSON in the database override this.
+        """
+        import orjson
+
+        from geoplatform.geojson import geojson_features
+
+        record = self.get(layer_id, fid)
+        if record is None:
+            return None
+        return orjson.dumps(geojson_features([record], target)[0])
+
     @abc.abstractmethod
     def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
         """One feature by id, or None."""

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import geopandas as gpd
@@ -347,23 +348,34 @@ class PostGISStore(SqlStore):
         """The page's GeoJSON built by PostgreSQL, one text per feature, joined here."""
         layer = self.catalog.get(layer_id)
         names = list(layer.attribute_names if query.properties is None else query.properties)
-        properties = ", ".join(
-            f"'{name}', {_json_value(name, layer.attribute(name).type)}" for name in names
-        )
-        geometry = _geojson_geometry(target) if query.with_geometry else "NULL::json"
-        feature = (
-            f"json_build_object('type', 'Feature', 'id', fid, 'geometry', {geometry}, "
-            f"'properties', json_build_object({properties}))::text"
-        )
+        feature = _feature_json(layer, names, target, query.with_geometry)
         # The page is cut first, then projected: JSON is built for its rows only,
         # never for rows an OFFSET skips.
-        page_sql, params, number_matched = self._page(layer, query, ["*"])
+        # The count kept on write rides along with the page: one statement, one
+        # connection checkout per page of an unfiltered layer.
+        inline_count = query.with_count and query.is_unfiltered
+        page_query = replace(query, with_count=False) if inline_count else query
+        page_sql, params, number_matched = self._page(layer, page_query, ["*"])
+        kept = "NULL::bigint"
+        if inline_count:
+            kept = f"(SELECT feature_count FROM {self._stats_table()} WHERE layer_id = %s)"
+            params = [layer.id, *params]
         rows = self._fetch(
-            f"SELECT {feature}, fid FROM ({page_sql}) AS page ORDER BY {order_by(query)}", params
+            f"SELECT {feature}, fid, {kept} FROM ({page_sql}) AS page ORDER BY {order_by(query)}",
+            params,
         )
+        if inline_count:
+            number_matched = int(rows[0][2]) if rows else self.count(layer.id)
         body = b"[" + b",".join(row[0].encode() for row in rows) + b"]"
         last = int(rows[-1][1]) if rows else None
         return GeoJSONPage(body, len(rows), last, number_matched)
+
+    def item_geojson(self, layer_id: str, fid: int, target: int | None) -> bytes | None:
+        """One Feature's GeoJSON built by PostgreSQL (as a page's features are)."""
+        layer = self.catalog.get(layer_id)
+        feature = _feature_json(layer, list(layer.attribute_names), target, True)
+        rows = self._fetch(f"SELECT {feature} FROM {self._table(layer.id)} WHERE fid = %s", [fid])
+        return rows[0][0].encode() if rows else None
 
     def mvt_tile(self, layer_id: str, request: TileRequest) -> bytes:
         """The tile built by PostGIS: ST_AsMVTGeom per candidate, ST_AsMVT over them.
@@ -476,6 +488,20 @@ class PostGISStore(SqlStore):
     ) -> list[FeatureRecord]:
         """Rows of (fid, WKB, *attributes) as features in the shared value forms."""
         return _decode(layer, names, rows)
+
+
+def _feature_json(
+    layer: LayerDefinition, names: list[str], target: int | None, with_geometry: bool
+) -> str:
+    """SQL giving one row as the text of a GeoJSON Feature (the shared value forms)."""
+    properties = ", ".join(
+        f"'{name}', {_json_value(name, layer.attribute(name).type)}" for name in names
+    )
+    geometry = _geojson_geometry(target) if with_geometry else "NULL::json"
+    return (
+        f"json_build_object('type', 'Feature', 'id', fid, 'geometry', {geometry}, "
+        f"'properties', json_build_object({properties}))::text"
+    )
 
 
 def _json_value(name: str, kind: AttributeType) -> str:

@@ -19,7 +19,6 @@ from starlette.responses import Response
 
 from geoplatform import crs
 from geoplatform.catalog import LayerDefinition
-from geoplatform.geojson import geojson_features
 from geoplatform.ogcapi import params as grammar
 from geoplatform.ogcapi.filters import parse_filter
 from geoplatform.store.base import FeatureQuery, FeatureStore, SortKey
@@ -119,13 +118,12 @@ class ItemsResponder:
 
     def item(self, layer: LayerDefinition, fid: int, values: dict[str, str]) -> Response | None:
         """``GET /collections/{id}/items/{fid}`` in GeoJSON, or None when absent."""
-        record = self.store.get(layer.id, fid)
-        if record is None:
-            return None
         target = crs.parse_crs(values.get("crs", crs.CRS84))
-        feature = geojson_features([record], target)[0]
+        feature = self.store.item_geojson(layer.id, fid, target)
+        if feature is None:
+            return None
         href = f"{self.base_url}/collections/{layer.id}/items/{fid}"
-        feature["links"] = [
+        links = [
             _link("self", GEOJSON, href, values),
             _link("alternate", "text/html", href, {**values, "f": "html"}),
             {
@@ -134,7 +132,9 @@ class ItemsResponder:
                 "href": f"{self.base_url}/collections/{layer.id}",
             },
         ]
-        return _geojson(feature, target)
+        # The store's Feature text is an object: its links join it before the last brace.
+        body = feature.rstrip()[:-1] + b',"links":' + orjson.dumps(links) + b"}"
+        return _geojson_bytes(body, target)
 
 
 def _link(rel: str, media_type: str, href: str, values: dict[str, str]) -> dict[str, str]:
@@ -143,9 +143,13 @@ def _link(rel: str, media_type: str, href: str, values: dict[str, str]) -> dict[
 
 
 def _geojson(body: dict[str, Any], target: int | None) -> Response:
+    return _geojson_bytes(orjson.dumps(body), target)
+
+
+def _geojson_bytes(body: bytes, target: int | None) -> Response:
     content_crs = crs.CRS84 if target is None else crs.epsg_uri(target)
     return Response(
-        orjson.dumps(body),
+        body,
         media_type=GEOJSON,
         headers={"Content-Crs": f"<{content_crs}>", "X-Content-Type-Options": "nosniff"},
     )
