@@ -27,6 +27,7 @@ def app_over(store: GeoPackageStore, calls: list[str]) -> Starlette:
             Route("/collections/poi/dggs/H3/zones", answer),
             Route("/hex/{cell}", refuse),
             Route("/collections/poi/items", answer),
+            Route("/collections/poi/tiles/WebMercatorQuad/14/6653/13696", answer),
         ]
     )
     app.add_middleware(ResponseCacheMiddleware, store_version=store.store_version)
@@ -57,3 +58,15 @@ def test_errors_and_other_routes_are_never_kept(tmp_path, catalog) -> None:
             assert client.get("/hex/8830834421fffff").status_code == 400
             assert client.get("/collections/poi/items").status_code == 200
         assert len(calls) == 4
+
+
+def test_vector_tiles_are_kept_too(tmp_path, catalog) -> None:
+    with GeoPackageStore(tmp_path / "cache.gpkg", catalog) as store:
+        store.ensure_layers(list(catalog))
+        calls: list[str] = []
+        client = TestClient(app_over(store, calls))
+        path = "/collections/poi/tiles/WebMercatorQuad/14/6653/13696"
+        assert client.get(path).json() == client.get(path).json()
+        assert len(calls) == 1
+        store.replace_all("poi", poi_frame())
+        assert client.get(path).json()["count"] == len(poi_frame()) and len(calls) == 2
