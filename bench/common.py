@@ -6,6 +6,7 @@ file as a sibling module.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import socket
@@ -44,6 +45,16 @@ def wrk(url: str, duration: int) -> tuple[float, float, float]:
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     return rate, percentile("50"), percentile("99")
+
+
+def served_arguments(description: str) -> argparse.Namespace:
+    """Options of the benches that serve the demo city: duration, store, workers."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--store", type=Path, default=PROJECT_ROOT / "var" / "bench.gpkg")
+    parser.add_argument("--postgis-dsn", default=None, help="bench the PostGIS store instead")
+    parser.add_argument("--workers", type=int, default=1)
+    return parser.parse_args()
 
 
 def bench_store(

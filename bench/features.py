@@ -13,13 +13,10 @@ or empty (PostGIS schema ``bench``).
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
-from common import bench_store, prepare_demo, served, wrk
+from common import bench_store, prepare_demo, served, served_arguments, wrk
 
-from geoplatform.settings import PROJECT_ROOT
 from geoplatform.store import FeatureQuery, FeatureStore, open_store
 
 BBOX = (120.85, 32.0, 120.9, 32.05)
@@ -63,12 +60,7 @@ def store_rate(store: FeatureStore, query: FeatureQuery | None, seconds: float =
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--store", type=Path, default=PROJECT_ROOT / "var" / "bench.gpkg")
-    parser.add_argument("--postgis-dsn", default=None, help="bench the PostGIS store instead")
-    parser.add_argument("--workers", type=int, default=1)
-    args = parser.parse_args()
+    args = served_arguments(__doc__.splitlines()[0])
     store_settings, env = bench_store(args.store, args.postgis_dsn)
     catalog = prepare_demo(store_settings, env)
     with served(env, args.store.parent / "bench-generated", args.workers) as base:

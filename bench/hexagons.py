@@ -13,18 +13,15 @@ whole-city resolution-8 counts, from the kept aggregates and by grouping the row
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import h3.api.basic_int as h3
 import httpx
 import numpy as np
-from common import bench_store, prepare_demo, served, wrk
+from common import bench_store, prepare_demo, served, served_arguments, wrk
 from pygeofilter.parsers.cql2_text import parse
 
 from geoplatform import hexgrid
-from geoplatform.settings import PROJECT_ROOT
 from geoplatform.store import open_store
 from geoplatform.store.base import FeatureQuery, FeatureStore, HexCountQuery
 
@@ -113,12 +110,7 @@ def scenarios(store: FeatureStore) -> list[tuple[str, str, str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--store", type=Path, default=PROJECT_ROOT / "var" / "bench.gpkg")
-    parser.add_argument("--postgis-dsn", default=None, help="bench the PostGIS store instead")
-    parser.add_argument("--workers", type=int, default=1)
-    args = parser.parse_args()
+    args = served_arguments(__doc__.splitlines()[0])
     indexing = indexing_rows()
     settings, env = bench_store(args.store, args.postgis_dsn)
     catalog = prepare_demo(settings, env)

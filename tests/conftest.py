@@ -151,6 +151,30 @@ class LiveServer:
         return [line for line in text.splitlines() if '"GET ' in line]
 
 
+def start_server(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``geoplatform serve`` on a free port with ``env``, once its /health answers."""
+    port = free_port()
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "geoplatform.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
 @pytest.fixture(scope="session")
 def server_url(live_server: LiveServer) -> str:
     """Base URL of the live server."""
@@ -162,7 +186,6 @@ def live_server(
     demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """A real ``geoplatform serve`` process on the demo city, for the external clients."""
-    port = free_port()
     generated = tmp_path_factory.mktemp("server-generated")
     env = {
         **os.environ,
@@ -173,30 +196,10 @@ def live_server(
         "GEOPLATFORM_GENERATED_DIR": str(generated),
         "GEOPLATFORM_SERVER__ACCESS_LOG": "true",
     }
-    log = (generated / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "geoplatform.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError((generated / "server.log").read_text())
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        raise RuntimeError("server did not start")
+    process, url = start_server(env, generated / "server.log")
     yield LiveServer(url, generated / "server.log")
     process.terminate()
     process.wait(timeout=20)
-    log.close()
 
 
 @pytest.fixture(scope="session")

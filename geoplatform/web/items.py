@@ -81,15 +81,7 @@ class ItemsResponder:
         target = crs.parse_crs(values.get("crs", crs.CRS84))
         page = self.store.query_geojson(layer.id, query, target)
         href = f"{self.base_url}/collections/{layer.id}/items"
-        links = [
-            _link("self", GEOJSON, href, values),
-            _link("alternate", "text/html", href, {**values, "f": "html"}),
-            {
-                "rel": "collection",
-                "type": "application/json",
-                "href": f"{self.base_url}/collections/{layer.id}",
-            },
-        ]
+        links = self._links(layer, href, values)
         requested = query.limit
         matched = page.number_matched
         if (
@@ -123,7 +115,16 @@ class ItemsResponder:
         if feature is None:
             return None
         href = f"{self.base_url}/collections/{layer.id}/items/{fid}"
-        links = [
+        links = self._links(layer, href, values)
+        # The store's Feature text is an object: its links join it before the last brace.
+        body = feature.rstrip()[:-1] + b',"links":' + orjson.dumps(links) + b"}"
+        return _geojson_bytes(body, target)
+
+    def _links(
+        self, layer: LayerDefinition, href: str, values: dict[str, str]
+    ) -> list[dict[str, str]]:
+        """self (GeoJSON), alternate (HTML) and collection links of an items answer."""
+        return [
             _link("self", GEOJSON, href, values),
             _link("alternate", "text/html", href, {**values, "f": "html"}),
             {
@@ -132,9 +133,6 @@ class ItemsResponder:
                 "href": f"{self.base_url}/collections/{layer.id}",
             },
         ]
-        # The store's Feature text is an object: its links join it before the last brace.
-        body = feature.rstrip()[:-1] + b',"links":' + orjson.dumps(links) + b"}"
-        return _geojson_bytes(body, target)
 
 
 def _link(rel: str, media_type: str, href: str, values: dict[str, str]) -> dict[str, str]:

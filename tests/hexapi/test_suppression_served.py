@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -24,7 +21,7 @@ from geoplatform.catalog import load_catalog
 from geoplatform.settings import PROJECT_ROOT
 from geoplatform.store.gpkg import GeoPackageStore
 from tests.common import many_cases_frame
-from tests.conftest import free_port
+from tests.conftest import start_server
 
 THRESHOLD = 3
 
@@ -49,7 +46,6 @@ def sensitive_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     expected = Counter(
         h3.cell_to_parent(h3.latlng_to_cell(p.y, p.x, 12), 9) for p in frame.geometry
     )
-    port = free_port()
     env = {
         **os.environ,
         "GEOPLATFORM_LAYERS_DIR": str(layers),
@@ -57,29 +53,12 @@ def sensitive_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
         "GEOPLATFORM_STORE__GPKG_PATH": str(root / "city.gpkg"),
         "GEOPLATFORM_GENERATED_DIR": str(root / "generated"),
     }
-    log = (root / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "geoplatform.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_server(env, root / "server.log")
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, (root / "server.log").read_text()
-            assert time.monotonic() < deadline, "server did not start"
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
         yield url, expected
     finally:
         process.terminate()
         process.wait(timeout=20)
-        log.close()
 
 
 def published(n: int) -> int | None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
-import h3
 import h3.api.basic_int as h3i
 import numpy as np
 import pandas as pd
@@ -21,6 +19,7 @@ from shapely.geometry import Polygon
 from geoplatform.errors import GeoPlatformError, InvalidParameter, SchemaViolation
 from geoplatform.store import FeatureQuery, TimeInterval
 from geoplatform.store.base import HexCountQuery, HexCounts
+from tests.h3_reference import brute_cover, h3_polygon
 
 CASES = "city_case"
 UNITS = "unit_grid"
@@ -465,10 +464,6 @@ def unit_frame(polygons: list[Polygon]) -> gpd.GeoDataFrame:
     )
 
 
-def h3_polygon(cell: int) -> Polygon:
-    return Polygon([(lon, lat) for lat, lon in h3i.cell_to_boundary(cell)])
-
-
 def polygon_cover(geometry, res: int) -> set[int]:
     """Cells whose hexagon (as h3 draws it) intersects the geometry, found by brute force."""
     return set(_brute_cover(geometry.wkt, res))
@@ -476,28 +471,7 @@ def polygon_cover(geometry, res: int) -> set[int]:
 
 @lru_cache(maxsize=32)
 def _brute_cover(wkt: str, res: int) -> frozenset[int]:
-    geometry = shapely.from_wkt(wkt)
-    minx, miny, maxx, maxy = geometry.bounds
-    edge = h3.average_hexagon_edge_length(res, unit="m")
-    pad = 3.0 * edge / 110_574.0
-    pad_x = pad / math.cos(math.radians(maxy))
-    shell = [
-        (miny - pad, minx - pad_x),
-        (miny - pad, maxx + pad_x),
-        (maxy + pad, maxx + pad_x),
-        (maxy + pad, minx - pad_x),
-    ]
-    candidates = [int(c, 16) for c in h3.polygon_to_cells(h3.LatLngPoly(shell), res)]
-    # only cells whose centre is near enough for the hexagon to reach the geometry
-    centres = shapely.points([h3i.cell_to_latlng(c)[::-1] for c in candidates])
-    near = shapely.dwithin(centres, geometry, pad_x)
-    found = {
-        c
-        for c, close in zip(candidates, near, strict=True)
-        if close and h3_polygon(c).intersects(geometry)
-    }
-    assert all(set(h3i.grid_disk(c, 1)) <= set(candidates) for c in found)
-    return frozenset(found)
+    return frozenset(brute_cover(shapely.from_wkt(wkt), res))
 
 
 def test_polygons_count_once_per_zone(store) -> None:
