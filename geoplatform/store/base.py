@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 from pygeofilter.ast import Node
@@ -18,6 +19,9 @@ from shapely.geometry.base import BaseGeometry
 
 from geoplatform.catalog import LayerCatalog, LayerDefinition
 from geoplatform.errors import SchemaViolation
+
+if TYPE_CHECKING:
+    from geoplatform.store.editing import FeatureEdit
 
 BBox = tuple[float, float, float, float]
 Progress = Callable[[int, int], None]
@@ -287,6 +291,14 @@ class FeatureStore(abc.ABC):
 
         Features get ids 1..n in frame order, or keep those of a ``fid`` column
         (moves between stores and restores keep every URL valid).
+        """
+
+    @abc.abstractmethod
+    def edit(self) -> AbstractContextManager[FeatureEdit]:
+        """One transaction of single-feature writes (and workflow rows): all land, or none.
+
+        H3 cover, hexbin aggregates, counts and write counters follow every change
+        in the same transaction (see geoplatform.store.editing).
         """
 
     @abc.abstractmethod

@@ -86,6 +86,11 @@ def _bbox_params(bbox: tuple[float, float, float, float]) -> list[float]:
     return [maxx, minx, maxy, miny, minx + m, maxx - m, miny + m, maxy - m, minx, miny, maxx, maxy]
 
 
+def _now_text() -> str:
+    """Now in GeoPackage's timestamp form (``YYYY-MM-DDTHH:MM:SS.SSSZ``)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def _is_transient(error: sqlite3.OperationalError) -> bool:
     """Locked, busy, read-only or full: the client may retry; anything else is a bug."""
     message = str(error).lower()
@@ -114,6 +119,22 @@ class GeoPackageStore(SqlStore):
     time_cast = ""
     integer_type = "INTEGER"
     month_sql = "substr({}, 1, 7)"
+    geometry_value_sql = "?"
+    null_safe_equal = "IS"
+
+    def geometry_value(self, geometry: Any) -> Any:
+        """A GeoPackage geometry blob."""
+        return gpkg_format.encode(np.asarray([geometry], dtype=object))[0]
+
+    def _after_edit(
+        self, connection: sqlite3.Connection, layer_id: str, bounds: list[float | None]
+    ) -> None:
+        """Keep gpkg_contents' extent and change time, which QGIS and GDAL read."""
+        connection.execute(
+            "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, "
+            "last_change = ? WHERE table_name = ?",
+            (*bounds, _now_text(), layer_id),
+        )
 
     def _table(self, layer_id: str) -> str:
         return quote(self.catalog.get(layer_id).id)
@@ -421,7 +442,7 @@ class GeoPackageStore(SqlStore):
             "last_change = ? WHERE table_name = ?",
             (
                 *bounds,
-                dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                _now_text(),
                 layer.id,
             ),
         )

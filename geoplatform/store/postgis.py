@@ -75,6 +75,13 @@ class PostGISStore(SqlStore):
     dialect = POSTGIS_DIALECT
     integer_type = "bigint"
     month_sql = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM')"
+    geometry_value_sql = f"ST_GeomFromWKB(%s, {SRID})"
+    null_safe_equal = "IS NOT DISTINCT FROM"
+    lock_suffix = " FOR UPDATE"
+
+    def geometry_value(self, geometry: Any) -> Any:
+        """ISO WKB (the SRID is given by ``geometry_value_sql``)."""
+        return shapely.to_wkb(geometry)
 
     def __init__(
         self,

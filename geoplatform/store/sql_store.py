@@ -8,8 +8,8 @@ and count logic, and the checks before a bulk write, are written once here.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -32,6 +32,7 @@ from geoplatform.store.base import (
     TimeInterval,
     explicit_fids,
 )
+from geoplatform.store.editing import FeatureEdit
 from geoplatform.store.gpkg_format import quote
 from geoplatform.store.hexindex import HexTables, compile_text
 from geoplatform.store.migrations import SCHEMA_VERSION
@@ -308,6 +309,32 @@ class SqlStore(FeatureStore):
     @abc.abstractmethod
     def _transaction(self) -> AbstractContextManager[Any]:
         """A write transaction on one connection: commits on exit, rolls back on error."""
+
+    geometry_value_sql: ClassVar[str]
+    """SQL taking one bound geometry value (see ``geometry_value``) in an INSERT or UPDATE."""
+    null_safe_equal: ClassVar[str]
+    """The operator comparing two values with NULL equal to NULL."""
+    lock_suffix: ClassVar[str] = ""
+    """Appended to a SELECT that must lock its rows until the transaction ends."""
+
+    @abc.abstractmethod
+    def geometry_value(self, geometry: Any) -> Any:
+        """A shapely geometry (lon/lat) as the value ``geometry_value_sql`` binds."""
+
+    def own_table(self, name: str) -> str:
+        """Quoted, qualified name of one of the store's own (non-layer) tables."""
+        return self._schema_prefix() + quote(name)
+
+    def _after_edit(self, connection: Any, layer_id: str, bounds: list[float | None]) -> None:
+        """Backend bookkeeping after single-feature edits of a layer (same transaction)."""
+
+    @contextmanager
+    def edit(self) -> Iterator[FeatureEdit]:
+        """Single-feature writes and workflow statements in one transaction (see editing.py)."""
+        with self._transaction() as connection:
+            edit = FeatureEdit(self, connection)
+            yield edit
+            edit.finish()
 
     def reindex(self, layer_id: str, progress: Progress | None = None) -> int:
         """Rebuild the layer's H3 cover and aggregates from its stored rows, atomically."""
