@@ -10,6 +10,11 @@ from fastapi import FastAPI
 from starlette.responses import Response
 
 from geoplatform import __version__
+from geoplatform.auth.registry import PrincipalRegistry
+from geoplatform.cases.calendar import WorkCalendar
+from geoplatform.cases.router import build_router as build_case_router
+from geoplatform.cases.service import CaseService
+from geoplatform.cases.timelimits import TimeLimitTable
 from geoplatform.catalog import LayerCatalog, load_catalog
 from geoplatform.dggs.links import landing_links
 from geoplatform.dggs.openapi import dggs_paths
@@ -92,6 +97,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(build_dggs_router(hex_service, base_url))
     app.include_router(build_hex_router(hex_service, base_url))
     app.include_router(build_tiles_router(catalog, store, base_url))
+    registry = PrincipalRegistry(store)
+    cases = CaseService(
+        store,
+        hex_service,
+        WorkCalendar(settings.cases.calendar_overrides),
+        TimeLimitTable.load(settings.cases.time_limits),
+        city_code=settings.cases.city_code,
+        base_url=base_url,
+    )
+    app.state.principals = registry
+    app.include_router(build_case_router(cases, registry))
     app.mount("/", pygeoapi_app)
     app.add_middleware(ErrorBodyMiddleware)
     app.add_middleware(

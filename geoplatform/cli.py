@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from geoplatform.auth.principals import Role
 from geoplatform.errors import GeoPlatformError
 from geoplatform.settings import Settings
 
@@ -336,6 +337,63 @@ def h3_reindex(layer_ids: tuple[str, ...]) -> None:
                 f"{layer.id}: {rows} cells at resolution {layer.h3_index_resolution} "
                 f"in {time.perf_counter() - started:.1f} s"
             )
+
+
+@cli.group()
+def principal() -> None:
+    """API keys: who may write, in which roles, for which department."""
+
+
+@principal.command(name="add")
+@click.option("--name", required=True, help="Person, department or service the key is for.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
+)
+@click.option("--org", "org_code", default=None, help="18-character 统一社会信用代码.")
+def principal_add(name: str, roles: tuple[str, ...], org_code: str | None) -> None:
+    """Create a principal and print its key once (only its SHA-256 is stored)."""
+    from geoplatform.app import open_catalog_and_store
+    from geoplatform.auth.registry import PrincipalRegistry
+
+    _, store = open_catalog_and_store(_settings())
+    with store:
+        created, key = PrincipalRegistry(store).add(name, [Role(r) for r in roles], org_code)
+    _say(f"principal {created.id} ({created.name}); the key is shown once:")
+    click.echo(key)
+
+
+@principal.command(name="list")
+def principal_list() -> None:
+    """List principals (never their keys)."""
+    from geoplatform.app import open_catalog_and_store
+    from geoplatform.auth.registry import PrincipalRegistry
+
+    _, store = open_catalog_and_store(_settings())
+    with store:
+        for found, disabled in PrincipalRegistry(store).list():
+            roles = ",".join(sorted(r.value for r in found.roles))
+            state = "disabled" if disabled else "active"
+            click.echo(
+                f"{found.id}  {state:<8} {roles:<32} {found.org_code or '-':<18} {found.name}"
+            )
+
+
+@principal.command(name="disable")
+@click.argument("principal_id")
+def principal_disable(principal_id: str) -> None:
+    """Revoke a principal's key (every worker refuses it within 10 s)."""
+    from geoplatform.app import open_catalog_and_store
+    from geoplatform.auth.registry import PrincipalRegistry
+
+    _, store = open_catalog_and_store(_settings())
+    with store:
+        PrincipalRegistry(store).disable(principal_id)
+    _say(f"principal {principal_id} disabled")
 
 
 @cli.command(name="layers")

@@ -15,10 +15,17 @@ class GeoPlatformError(Exception):
     status_code: ClassVar[int] = 500
     code: ClassVar[str] = "NoApplicableCode"
 
-    def __init__(self, description: str, *, parameter: str | None = None) -> None:
+    def __init__(
+        self,
+        description: str,
+        *,
+        parameter: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(description)
         self.description = description
         self.parameter = parameter
+        self.headers = headers or {}
 
 
 class InvalidParameter(GeoPlatformError, ValueError):
@@ -50,6 +57,70 @@ class Conflict(GeoPlatformError):
 
     status_code = 409
     code = "Conflict"
+
+
+class InvalidTransition(Conflict):
+    """A case action that its current state does not allow; the state is unchanged."""
+
+    code = "InvalidTransition"
+
+
+class IdempotencyKeyInFlight(Conflict):
+    """The same Idempotency-Key is being processed by another request right now."""
+
+    code = "IdempotencyKeyInFlight"
+
+
+class Unauthorized(GeoPlatformError):
+    """No valid credential on a route that needs one."""
+
+    status_code = 401
+    code = "Unauthorized"
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description, headers={"WWW-Authenticate": 'Bearer realm="geoplatform"'})
+
+
+class Forbidden(GeoPlatformError):
+    """The caller is known and may see the resource, but not do this to it."""
+
+    status_code = 403
+    code = "Forbidden"
+
+
+class PreconditionFailed(GeoPlatformError):
+    """``If-Match`` names a version that is not the current one (or nothing exists)."""
+
+    status_code = 412
+    code = "PreconditionFailed"
+
+
+class PreconditionRequired(GeoPlatformError):
+    """A change of an existing resource without ``If-Match``."""
+
+    status_code = 428
+    code = "PreconditionRequired"
+
+
+class UnsupportedMediaType(GeoPlatformError):
+    """A body in a media type the route does not take."""
+
+    status_code = 415
+    code = "UnsupportedMediaType"
+
+
+class PayloadTooLarge(GeoPlatformError):
+    """A body over the route's size cap."""
+
+    status_code = 413
+    code = "PayloadTooLarge"
+
+
+class IdempotencyKeyReused(GeoPlatformError, ValueError):
+    """The same Idempotency-Key with a different request body."""
+
+    status_code = 422
+    code = "IdempotencyKeyReused"
 
 
 class InvalidGeometry(GeoPlatformError, ValueError):

@@ -46,6 +46,17 @@ class ServerSettings(BaseModel):
         return f"http://{self.host}:{self.port}"
 
 
+class CaseSettings(BaseModel):
+    """The case loop: whose cases, which time limits, which working days."""
+
+    city_code: str = Field(default="320600", pattern=r"^[0-9]{6}$")
+    """GB/T 2260 code of the city; case numbers are ``<city>-<YYYYMMDD>-<nnnnnn>``."""
+    time_limits: Path | None = None
+    """The city's own time-limit table (CSV); None = the packaged defaults."""
+    calendar_overrides: Path | None = None
+    """The city's own working-day arrangements (CSV ``date,is_workday,note``)."""
+
+
 class Settings(BaseSettings):
     """Root of the settings tree (environment prefix ``GEOPLATFORM_``, nesting ``__``)."""
 
@@ -58,5 +69,6 @@ class Settings(BaseSettings):
     generated_dir: Path = PROJECT_ROOT / "config" / "generated"
     store: StoreSettings = StoreSettings()
     server: ServerSettings = ServerSettings()
+    cases: CaseSettings = CaseSettings()
     page_limit_default: int = Field(default=100, ge=1)
     page_limit_max: int = Field(default=10000, ge=1)

@@ -20,8 +20,7 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geoplatform import crs
-from geoplatform.errors import InvalidParameter
-from geoplatform.hexapi.body import PayloadTooLarge
+from geoplatform.errors import InvalidParameter, PayloadTooLarge
 from geoplatform.hexapi.limits import (
     DEFAULT_LOOKUP_RESOLUTION,
     MAX_LOOKUP_POINTS,

@@ -15,12 +15,12 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from geoplatform.hexapi.body import check_json_type, read_capped
 from geoplatform.hexapi.here import describe
 from geoplatform.hexapi.limits import MAX_LOOKUP_BODY
 from geoplatform.hexapi.lookup import lookup, parse_lookup
 from geoplatform.hexapi.params import parse_hex_query
 from geoplatform.hexapi.service import HexService
+from geoplatform.web.body import check_json_type, read_capped
 
 JSON = "application/json"
 

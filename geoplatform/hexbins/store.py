@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ from geoplatform.store.base import (
     TimeInterval,
     WriteReport,
 )
+from geoplatform.store.editing import FeatureEdit
 
 CACHE_ENTRIES = 64
 
@@ -65,6 +67,7 @@ class HexbinStore(FeatureStore):
         self.service = service
         self.catalog: LayerCatalog = with_hexbins(base.catalog, hexbins)
         self.schema_version = base.schema_version
+        self.placeholder = base.placeholder
         self._cache: OrderedDict[tuple[Any, ...], _Hexagons] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -240,6 +243,22 @@ class HexbinStore(FeatureStore):
         """Rebuild a stored layer's H3 index (hexbins follow it)."""
         self._refuse_write(layer_id)
         return self.base.reindex(layer_id, progress)
+
+    def edit(self) -> AbstractContextManager[FeatureEdit]:
+        """Single-feature writes go to the stored layers (hexbin layers are not in its registry)."""
+        return self.base.edit()
+
+    def own_table(self, name: str) -> str:
+        """The base store's own tables."""
+        return self.base.own_table(name)
+
+    def fetch_own(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Reads of the base store's own tables."""
+        return self.base.fetch_own(sql, params)
+
+    def create_own_tables(self) -> None:
+        """The base store's workflow tables."""
+        self.base.create_own_tables()
 
     def migrate(self, progress: Callable[[str], Progress]) -> list[str]:
         """Migrations belong to the stored layers."""

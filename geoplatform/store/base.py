@@ -253,6 +253,21 @@ class FeatureStore(abc.ABC):
     def upgrade_metadata(self) -> None:
         """Bring the store's metadata tables to the current schema (idempotent)."""
 
+    placeholder: str
+    """Bound-value marker of the store's SQL (``?`` or ``%s``)."""
+
+    @abc.abstractmethod
+    def own_table(self, name: str) -> str:
+        """Quoted, qualified name of one of the store's own (non-layer) tables."""
+
+    @abc.abstractmethod
+    def fetch_own(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run one read of the store's own tables (values bound, never formatted in)."""
+
+    @abc.abstractmethod
+    def create_own_tables(self) -> None:
+        """Create the workflow tables (geoplatform.store.workflow) if missing."""
+
     @abc.abstractmethod
     def migrate(self, progress: Callable[[str], Progress]) -> list[str]:
         """Upgrade the store's tables to this release; returns a line per step run."""

@@ -78,6 +78,10 @@ class FeatureEdit:
         """Quoted, schema-qualified name of one of the store's own tables."""
         return self.store.own_table(name)
 
+    def layer_table(self, layer_id: str) -> str:
+        """Quoted, qualified table of a registered layer (for reads of its rows)."""
+        return self.store._table(self.store.catalog.get(layer_id).id)
+
     # -- features -------------------------------------------------------------------
 
     def get(self, layer_id: str, fid: int) -> FeatureRecord | None:

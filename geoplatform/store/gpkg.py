@@ -38,6 +38,7 @@ from geoplatform.store.migrations import SCHEMA_VERSION
 from geoplatform.store.sql_filter import Dialect
 from geoplatform.store.sql_store import SqlStore, prepare_write
 from geoplatform.store.values import storage_value
+from geoplatform.store.workflow import own_tables
 
 CHUNK_ROWS = 5000
 
@@ -169,6 +170,8 @@ class GeoPackageStore(SqlStore):
                 "INSERT OR IGNORE INTO gp_meta VALUES ('schema_version', ?)",
                 (SCHEMA_VERSION,),
             )
+            for statement in own_tables("INTEGER"):
+                connection.execute(statement.format(prefix=""))
         version = (
             self._read()
             .execute("SELECT value FROM gp_meta WHERE key = 'schema_version'")
@@ -177,6 +180,12 @@ class GeoPackageStore(SqlStore):
         self.schema_version = str(version)
         if check_version:
             self.check_schema_version()
+
+    def create_own_tables(self) -> None:
+        """The workflow tables (created with every store; kept for the migration step)."""
+        with self._writing() as connection:
+            for statement in own_tables("INTEGER"):
+                connection.execute(statement.format(prefix=""))
 
     def set_schema_version(self, version: str) -> None:
         """Record the schema version a migration step has reached."""

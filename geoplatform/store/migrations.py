@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from geoplatform.store.base import FeatureStore, Progress
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,20 @@ def _h3_index(store: FeatureStore, progress: Callable[[str], Progress]) -> None:
             store.reindex(layer.id, progress(f"H3 index of {layer.id}"))
 
 
-STEPS = (Step("1", "2", "H3 cover and hexbin tables for every indexed layer", _h3_index),)
+def _workflow_tables(store: FeatureStore, progress: Callable[[str], Progress]) -> None:
+    """Version 3: principals, cases, case history, idempotency records, counters, audit."""
+    store.create_own_tables()
+
+
+STEPS = (
+    Step("1", "2", "H3 cover and hexbin tables for every indexed layer", _h3_index),
+    Step(
+        "2",
+        "3",
+        "workflow tables (principals, cases, history, idempotency, audit)",
+        _workflow_tables,
+    ),
+)
 
 
 def pending(version: str) -> list[Step]:

@@ -42,6 +42,7 @@ from geoplatform.store.migrations import SCHEMA_VERSION
 from geoplatform.store.sql_filter import Dialect
 from geoplatform.store.sql_store import SqlStore, order_by, prepare_write
 from geoplatform.store.values import output_value, storage_value, utc_text
+from geoplatform.store.workflow import own_tables
 
 SRID = 4490
 CHUNK_ROWS = 5000
@@ -215,6 +216,22 @@ class PostGISStore(SqlStore):
             ).fetchone()
         self.schema_version = "0" if version is None else str(version[0])
 
+    def create_own_tables(self) -> None:
+        """The workflow tables, readable and writable by the application role (owner only)."""
+        try:
+            with self._transaction() as connection:
+                self._create_own(connection)
+        except pg_errors.InsufficientPrivilege as exc:
+            raise StoreUnavailable(
+                "the workflow tables are missing: run 'geoplatform db migrate' as the owner role"
+            ) from exc
+
+    def _create_own(self, connection: psycopg.Connection[Any]) -> None:
+        """Workflow tables and the application role's grants, in the caller's transaction."""
+        for statement in own_tables("bigint"):
+            connection.execute(statement.format(prefix=f"{quote(self.schema)}."))
+        self._grant(connection)
+
     def set_schema_version(self, version: str) -> None:
         """Record the schema version a migration step has reached."""
         with self._transaction() as connection:
@@ -243,7 +260,7 @@ class PostGISStore(SqlStore):
                     f"INSERT INTO {s}.gp_meta VALUES ('schema_version', %s) ON CONFLICT DO NOTHING",
                     (SCHEMA_VERSION,),
                 )
-                self._grant(connection)
+                self._create_own(connection)
         except pg_errors.InsufficientPrivilege as exc:
             raise StoreUnavailable(
                 "the store is not initialised: run 'geoplatform db init' as the owner role"

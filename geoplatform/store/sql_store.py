@@ -325,6 +325,10 @@ class SqlStore(FeatureStore):
         """Quoted, qualified name of one of the store's own (non-layer) tables."""
         return self._schema_prefix() + quote(name)
 
+    def fetch_own(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run one read of the store's own tables (values bound, never formatted in)."""
+        return self._fetch(sql, params)
+
     def _after_edit(self, connection: Any, layer_id: str, bounds: list[float | None]) -> None:
         """Backend bookkeeping after single-feature edits of a layer (same transaction)."""
 

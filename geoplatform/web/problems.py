@@ -14,12 +14,17 @@ from geoplatform.errors import GeoPlatformError
 LOGGER = logging.getLogger("geoplatform.web")
 _TITLES = {
     400: "Invalid parameter value",
+    401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
+    415: "Unsupported media type",
     413: "Payload too large",
     414: "URI too long",
     422: "Unprocessable content",
+    428: "Precondition required",
     500: "Internal error",
     503: "Service unavailable",
 }
@@ -57,7 +62,7 @@ def from_error(error: GeoPlatformError) -> Response:
     """Render one of our errors with its own status and code."""
     if error.status_code >= 500:
         LOGGER.error("request failed: %s", error.description)
-    return problem(error.status_code, error.code, error.description, error.parameter)
+    return problem(error.status_code, error.code, error.description, error.parameter, error.headers)
 
 
 async def handle_geoplatform_error(request: Request, error: Exception) -> Response:

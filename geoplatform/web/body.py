@@ -1,4 +1,4 @@
-"""geoplatform.hexapi.body: read a request body without ever holding more than a cap.
+"""geoplatform.web.body: read a request body without ever holding more than a cap.
 
 Starlette reads whatever a client sends; a body is refused here as soon as its
 declared length or the bytes received pass the cap (reliability R15), before
@@ -9,21 +9,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from geoplatform.errors import GeoPlatformError, InvalidParameter
-
-
-class PayloadTooLarge(GeoPlatformError):
-    """A body (or a list inside it) larger than the route accepts."""
-
-    status_code = 413
-    code = "PayloadTooLarge"
-
-
-class UnsupportedMediaType(GeoPlatformError):
-    """A body in a format the route does not read."""
-
-    status_code = 415
-    code = "UnsupportedMediaType"
+from geoplatform.errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
 
 
 def check_json_type(request: Request) -> None:

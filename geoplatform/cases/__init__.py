@@ -1,0 +1,1 @@
+"""geoplatform.cases: the grid-management case loop."""

@@ -1,0 +1,74 @@
+"""geoplatform.cases.router: the HTTP face of the case loop.
+
+- ``POST /cases``: report (Idempotency-Key required; 201 + Location + ETag)
+- ``GET /cases/{id}``: the case (staff: any; citizens: their own)
+- ``GET /cases/{id}/history``: every action, in order
+- ``POST /cases/{id}/actions/{action}``: one step (Idempotency-Key required,
+  ``If-Match`` honoured when sent)
+
+Every route needs a credential (``Authorization: Bearer <key>`` or ``X-API-Key``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from geoplatform.auth.credentials import caller
+from geoplatform.auth.registry import PrincipalRegistry
+from geoplatform.cases.service import Answer, CaseService
+from geoplatform.web.body import check_json_type, read_capped
+
+MAX_BODY = 64 * 1024
+"""A report or an action is a small JSON object; photos will come as multipart."""
+
+
+def _response(answer: Answer) -> Response:
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type="application/json",
+        headers={**answer.headers, "Cache-Control": "no-store"},
+    )
+
+
+def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter:
+    """Routes of the case loop over one service."""
+    router = APIRouter()
+
+    @router.post("/cases", include_in_schema=False)
+    async def report(request: Request) -> Response:
+        principal = await run_in_threadpool(caller, request.headers, registry)
+        check_json_type(request)
+        raw = await read_capped(request, MAX_BODY)
+        key = request.headers.get("idempotency-key")
+        return _response(await run_in_threadpool(service.report, principal, raw, key))
+
+    @router.get("/cases/{case_id}", include_in_schema=False)
+    async def read(request: Request, case_id: str) -> Response:
+        principal = await run_in_threadpool(caller, request.headers, registry)
+        return _response(await run_in_threadpool(service.read, principal, case_id))
+
+    @router.get("/cases/{case_id}/history", include_in_schema=False)
+    async def history(request: Request, case_id: str) -> Response:
+        principal = await run_in_threadpool(caller, request.headers, registry)
+        return _response(await run_in_threadpool(service.history, principal, case_id))
+
+    @router.post("/cases/{case_id}/actions/{action}", include_in_schema=False)
+    async def act(request: Request, case_id: str, action: str) -> Response:
+        principal = await run_in_threadpool(caller, request.headers, registry)
+        check_json_type(request)
+        raw = await read_capped(request, MAX_BODY)
+        answer = await run_in_threadpool(
+            service.act,
+            principal,
+            case_id,
+            action,
+            raw,
+            request.headers.get("idempotency-key"),
+            request.headers.get("if-match"),
+        )
+        return _response(answer)
+
+    return router

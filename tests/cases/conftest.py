@@ -1,0 +1,118 @@
+"""The case loop's fixtures: a private copy of the demo city, principals of every role, a client.
+
+Cases are written into a copy, so the tests of the other routes keep reading the
+demo city exactly as built.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from geoplatform.auth import Principal, Role
+from geoplatform.auth.registry import PrincipalRegistry
+from geoplatform.catalog import LayerCatalog
+from geoplatform.settings import Settings
+from geoplatform.store import open_store
+from geoplatform.store.base import FeatureStore
+from tests.conftest import TEST_BACKEND, app_role_dsn, drop_schema
+
+ORG_A = "11320600MB0000005E"
+"""南通市市政和园林局 (example): supervises municipal facilities (01xxx)."""
+ORG_B = "11320600MB0000006F"
+"""南通市公安局交通警察支队 (example)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A principal and the headers that authenticate it."""
+
+    principal: Principal
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+@dataclass(frozen=True)
+class Loop:
+    """Everything a case test needs."""
+
+    client: TestClient
+    store: FeatureStore
+    settings: Settings
+    callers: dict[str, Caller]
+
+
+def copy_demo(demo_settings: Settings, demo_store: FeatureStore, directory: Path) -> Settings:
+    """A writable copy of the demo city on the backend under test."""
+    if TEST_BACKEND == "postgis":
+        from geoplatform.store.transfer import move_to_postgis
+
+        owner = str(demo_settings.store.postgis_dsn).replace(
+            "geoplatform_app@", "geoplatform_owner@"
+        )
+        schema = f"cases_{uuid.uuid4().hex[:12]}"
+        move_to_postgis(demo_store, owner, schema, lambda _m: None)
+        store = demo_settings.store.model_copy(
+            update={"postgis_schema": schema, "postgis_dsn": app_role_dsn(owner)}
+        )
+    else:
+        from geoplatform.store.backup import _online_copy
+
+        target = directory / "cases.gpkg"
+        _online_copy(demo_settings.store.gpkg_path, target)
+        store = demo_settings.store.model_copy(update={"gpkg_path": target})
+    return demo_settings.model_copy(
+        update={"store": store, "generated_dir": directory / "generated"}
+    )
+
+
+ROLES = {
+    "supervisor": ([Role.supervisor], None),
+    "supervisor2": ([Role.supervisor], None),
+    "acceptor": ([Role.acceptor], None),
+    "shift_leader": ([Role.shift_leader], None),
+    "dispatcher": ([Role.dispatcher], None),
+    "handler_a": ([Role.handler], ORG_A),
+    "handler_b": ([Role.handler], ORG_B),
+    "handler_and_supervisor_a": ([Role.handler, Role.supervisor], ORG_A),
+    "citizen": ([Role.citizen], None),
+    "citizen2": ([Role.citizen], None),
+    "editor_a": ([Role.editor], ORG_A),
+    "admin": ([Role.admin], None),
+}
+
+
+@pytest.fixture(scope="session")
+def loop(
+    demo_settings: Settings,
+    demo_store: FeatureStore,
+    catalog: LayerCatalog,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Loop]:
+    from geoplatform.app import create_app
+
+    settings = copy_demo(demo_settings, demo_store, tmp_path_factory.mktemp("cases"))
+    store = open_store(settings.store, catalog)
+    registry = PrincipalRegistry(store)
+    callers = {}
+    for name, (roles, org) in ROLES.items():
+        principal, key = registry.add(name, roles, org)
+        callers[name] = Caller(principal, key)
+    try:
+        with TestClient(create_app(settings), base_url=settings.server.base_url()) as client:
+            yield Loop(client, store, settings, callers)
+    finally:
+        store.close()
+        if TEST_BACKEND == "postgis":
+            owner = str(demo_settings.store.postgis_dsn).replace(
+                "geoplatform_app@", "geoplatform_owner@"
+            )
+            drop_schema(owner, settings.store.postgis_schema)
