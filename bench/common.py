@@ -30,14 +30,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wrk(url: str, duration: int) -> tuple[float, float, float]:
-    """(requests/s, p50 ms, p99 ms) from wrk --latency (-t2 -c16, loopback)."""
+def wrk(url: str, duration: int, script: Path | None = None) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) from wrk --latency (-t2 -c16, loopback).
+
+    With ``script`` (a wrk Lua file) the requests are the script's; any non-2xx
+    answer fails the measurement instead of being counted as served.
+    """
+    extra = ["--script", str(script)] if script is not None else []
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{duration}s", "--timeout", "30s", "--latency", url],
+        ["wrk", "-t2", "-c16", f"-d{duration}s", "--timeout", "30s", "--latency", *extra, url],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    if script is not None and "Non-2xx" in out:
+        raise RuntimeError(f"wrk saw refused requests:\n{out}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def percentile(label: str) -> float:

@@ -20,6 +20,8 @@ from geoplatform.dggs.links import landing_links
 from geoplatform.dggs.openapi import dggs_paths
 from geoplatform.dggs.router import build_router as build_dggs_router
 from geoplatform.errors import GeoPlatformError
+from geoplatform.features.router import build_router as build_feature_router
+from geoplatform.features.writes import FeatureWrites
 from geoplatform.hexapi.openapi import hex_links, hex_paths
 from geoplatform.hexapi.router import build_router as build_hex_router
 from geoplatform.hexapi.service import HexService
@@ -28,6 +30,7 @@ from geoplatform.hexbins.store import HexbinStore
 from geoplatform.ogcapi.config import build_pygeoapi_config, write_generated
 from geoplatform.ogcapi.mount import load_pygeoapi
 from geoplatform.ogcapi.runtime import register_store
+from geoplatform.open311.router import build_router as build_open311_router
 from geoplatform.settings import Settings
 from geoplatform.store import FeatureStore, open_store
 from geoplatform.tiles.router import build_router as build_tiles_router
@@ -97,7 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(build_dggs_router(hex_service, base_url))
     app.include_router(build_hex_router(hex_service, base_url))
     app.include_router(build_tiles_router(catalog, store, base_url))
-    registry = PrincipalRegistry(store)
+    registry = PrincipalRegistry(store, settings.auth.cache_seconds)
     cases = CaseService(
         store,
         hex_service,
@@ -108,6 +111,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.principals = registry
     app.include_router(build_case_router(cases, registry))
+    app.include_router(build_feature_router(catalog, FeatureWrites(store, base_url), registry))
+    app.include_router(build_open311_router(cases, registry, base_url, settings.cases.city_code))
     app.mount("/", pygeoapi_app)
     app.add_middleware(ErrorBodyMiddleware)
     app.add_middleware(

@@ -124,11 +124,41 @@ def _build_demo(settings: Settings) -> None:
     _, store = open_catalog_and_store(building)
     with store:
         counts = build_demo_city(store, lambda message: click.echo(message, err=True))
+        keys = _demo_keys(store, target.with_name(target.stem + "-keys.txt"))
     partial.rename(target)
     elapsed = time.perf_counter() - started
     for layer_id, count in counts.items():
         click.echo(f"  {layer_id:<16} {count:>8}", err=True)
     click.echo(f"demo city built in {elapsed:.1f} s: {target}", err=True)
+    click.echo(f"demo API keys (one per role, readable only by you): {keys}", err=True)
+
+
+DEMO_PRINCIPALS = (
+    ("示例监督员 inspector", ["supervisor"], None),
+    ("示例受理员 acceptor", ["acceptor"], None),
+    ("示例值班长 shift leader", ["shift_leader"], None),
+    ("示例派遣员 dispatcher", ["dispatcher"], None),
+    ("示例市政和园林局 handler", ["handler"], "11320600MB0000005E"),
+    ("示例市政和园林局 editor", ["editor"], "11320600MB0000005E"),
+    ("示例市民 citizen", ["citizen"], None),
+)
+"""One credential per role for trying the case loop on the demo city."""
+
+
+def _demo_keys(store: object, path: Path) -> Path:
+    """Create the demo principals and write their keys to ``path`` (mode 0600)."""
+    from geoplatform.auth import Role
+    from geoplatform.auth.registry import PrincipalRegistry
+
+    registry = PrincipalRegistry(store)  # type: ignore[arg-type]
+    lines = ["# geoplatform demo API keys: send as 'Authorization: Bearer <key>'"]
+    for name, roles, org in DEMO_PRINCIPALS:
+        _, key = registry.add(name, [Role(r) for r in roles], org)
+        lines.append(f"{roles[0]:<13} {key}  {name}")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
 
 
 @cli.command()

@@ -57,6 +57,13 @@ class CaseSettings(BaseModel):
     """The city's own working-day arrangements (CSV ``date,is_workday,note``)."""
 
 
+class AuthSettings(BaseModel):
+    """How credentials are checked."""
+
+    cache_seconds: float = Field(default=10.0, ge=0)
+    """A verified key is trusted this long without asking the store (revocation delay)."""
+
+
 class Settings(BaseSettings):
     """Root of the settings tree (environment prefix ``GEOPLATFORM_``, nesting ``__``)."""
 
@@ -70,5 +77,6 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     server: ServerSettings = ServerSettings()
     cases: CaseSettings = CaseSettings()
+    auth: AuthSettings = AuthSettings()
     page_limit_default: int = Field(default=100, ge=1)
     page_limit_max: int = Field(default=10000, ge=1)

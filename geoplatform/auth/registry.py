@@ -26,8 +26,9 @@ _COLUMNS = "id, name, roles, org_code, disabled"
 class PrincipalRegistry:
     """Issue, list, disable and verify API keys."""
 
-    def __init__(self, store: FeatureStore) -> None:
+    def __init__(self, store: FeatureStore, cache_seconds: float = CACHE_SECONDS) -> None:
         self.store = store
+        self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
@@ -96,7 +97,7 @@ class PrincipalRegistry:
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(digest)
-        if cached is not None and now - cached[0] < CACHE_SECONDS:
+        if cached is not None and now - cached[0] < self.cache_seconds:
             return cached[1]
         rows = self.store.fetch_own(
             f"SELECT {_COLUMNS} FROM {self.store.own_table('gp_principal')} "

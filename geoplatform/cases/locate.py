@@ -12,16 +12,26 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 
-from geoplatform.catalog import PlaceRole
+from geoplatform.catalog import LayerDefinition, PlaceRole
 from geoplatform.hexapi.places import PlacePolygons, PointSet
 from geoplatform.hexapi.service import HexService
-from geoplatform.store.base import FeatureQuery
+from geoplatform.hexgrid import cell_at
+from geoplatform.store.base import FeatureQuery, FeatureStore
 
 LINK_DISTANCE_M = 30.0
 """How far from the reported position a component of the reported class is linked."""
 METRES_PER_DEGREE = 111_320.0
 COMPONENT_LAYER = "component"
+UNIT_CARRIES = {
+    PlaceRole.community: "community_code",
+    PlaceRole.street: "street_code",
+    PlaceRole.county: "county_code",
+}
+"""Division codes a unit grid row carries (GB/T 30428.1: its code is built from them)."""
+MAX_CANDIDATES = 256
+"""Polygons sharing one index cell; far more than any real partition has."""
 
 
 @dataclass(frozen=True)
@@ -37,12 +47,26 @@ class Located:
 
 
 def locate(service: HexService, lon: float, lat: float, class_code: str | None) -> Located:
-    """Places of one canonical position; ``class_code`` asks for a component link."""
-    points = PointSet(np.asarray([lon]), np.asarray([lat]))
+    """Places of one canonical position; ``class_code`` asks for a component link.
+
+    The unit grid is found first: a unit grid row carries the codes of its
+    community, street and county (its code is built from them), so the division
+    layers are read only for what the unit grid does not say.
+    """
+    layers = service.place_layers()
     codes: dict[PlaceRole, str | None] = {}
-    for role, layer in service.place_layers().items():
-        assert points.bbox is not None
-        codes[role] = PlacePolygons.read(service.store, layer, points.bbox).locate(points)[0]
+    unit_layer = layers.get(PlaceRole.unit_grid)
+    if unit_layer is not None:
+        carried = {r: a for r, a in UNIT_CARRIES.items() if a in unit_layer.attribute_names}
+        found = place_record(service.store, unit_layer, lon, lat, tuple(carried.values()))
+        codes[PlaceRole.unit_grid] = None if found is None else found[0]
+        for role, attribute in carried.items():
+            if found is not None and found[1].get(attribute):
+                codes[role] = str(found[1][attribute])
+    for role, layer in layers.items():
+        if role not in codes:
+            found = place_record(service.store, layer, lon, lat)
+            codes[role] = None if found is None else found[0]
     component, distance = (None, None)
     if class_code is not None and COMPONENT_LAYER in service.catalog.layers:
         component, distance = nearest_component(service, lon, lat, class_code)
@@ -54,6 +78,49 @@ def locate(service: HexService, lon: float, lat: float, class_code: str | None) 
         component_id=component,
         component_distance_m=distance,
     )
+
+
+def place_record(
+    store: FeatureStore,
+    layer: LayerDefinition,
+    lon: float,
+    lat: float,
+    extra: tuple[str, ...] = (),
+) -> tuple[str, dict[str, object]] | None:
+    """Code (and ``extra`` properties) of the place polygon holding a point, or None.
+
+    Candidates come from the H3 cover: the point's cell at the layer's index
+    resolution lies in the cover of every polygon containing the point, so one
+    indexed lookup finds the few candidates, which are then tested exactly. On a
+    shared border the lowest code wins (the tie rule of ``POST /hex/lookup``).
+    """
+    assert layer.place is not None
+    code = layer.place.code
+    res = layer.h3_index_resolution
+    if res is None:
+        points = PointSet(np.asarray([lon]), np.asarray([lat]))
+        assert points.bbox is not None
+        found = PlacePolygons.read(store, layer, points.bbox).locate(points)[0]
+        return None if found is None else (found, {})
+    page = store.query(
+        layer.id,
+        FeatureQuery(
+            h3_zone=cell_at(lon, lat, res),
+            properties=(code, *extra),
+            limit=MAX_CANDIDATES,
+            with_count=False,
+        ),
+    )
+    point = shapely.Point(lon, lat)
+    holding = sorted(
+        (
+            (str(r.properties[code]), r.properties)
+            for r in page.features
+            if r.geometry.intersects(point)
+        ),
+        key=lambda pair: pair[0],
+    )
+    return holding[0] if holding else None
 
 
 def nearest_component(

@@ -7,6 +7,7 @@ the audit row of one request commit together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -148,16 +149,17 @@ def last_seq(edit: FeatureEdit, case_id: str) -> int:
     return int(row[0])
 
 
-def next_value(edit: FeatureEdit, name: str, start: int) -> int:
-    """Increment a named counter (created at ``start`` + 1 on first use)."""
+def next_value(edit: FeatureEdit, name: str, start: Callable[[], int]) -> int:
+    """Increment a named counter; on first use it starts after ``start()``."""
     table = edit.table("gp_counter")
     row = edit.execute(
         f"UPDATE {table} SET value = value + 1 WHERE name = {edit.mark} RETURNING value", (name,)
     ).fetchone()
     if row is not None:
         return int(row[0])
-    edit.execute(f"INSERT INTO {table} (name, value) VALUES ({_marks(edit, 2)})", (name, start + 1))
-    return start + 1
+    first = start() + 1
+    edit.execute(f"INSERT INTO {table} (name, value) VALUES ({_marks(edit, 2)})", (name, first))
+    return first
 
 
 def stored_answer(edit: FeatureEdit, principal_id: str, key: str) -> StoredAnswer | None:

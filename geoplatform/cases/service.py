@@ -207,7 +207,7 @@ class CaseService:
     ) -> Answer:
         day = now.astimezone(self.calendar_zone()).strftime("%Y%m%d")
         prefix = f"{self.city_code}-{day}-"
-        seq = records.next_value(edit, f"case:{prefix}", self._highest_number(edit, prefix))
+        seq = records.next_value(edit, f"case:{prefix}", lambda: self._highest_number(edit, prefix))
         case_id = f"{prefix}{seq:06d}"
         body = report.body
         cell = cell_at(report.lon, report.lat, 12)

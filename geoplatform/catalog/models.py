@@ -151,6 +151,9 @@ class LayerDefinition(Frozen):
     access: Access
     owner: Department
     editable: bool = False
+    owner_property: str | None = None
+    """Attribute holding the code of the department owning each feature: that department
+    may edit the feature, besides the layer's owner (e.g. components' supervising unit)."""
     keywords: tuple[str, ...] = ()
     licence: str = Field(min_length=1)
     provenance: Provenance
@@ -182,7 +185,7 @@ class LayerDefinition(Frozen):
         reserved = {"fid", "geom", "id"} & set(names)
         if reserved:
             raise ValueError(f"attribute names {sorted(reserved)} are reserved")
-        for field_name in ("temporal_property", "title_property"):
+        for field_name in ("temporal_property", "title_property", "owner_property"):
             ref = getattr(self, field_name)
             if ref is not None and ref not in names:
                 raise ValueError(f"{field_name} '{ref}' is not an attribute")

@@ -208,6 +208,13 @@ class FeatureEdit:
 
     # -- statistics -------------------------------------------------------------------
 
+    def lock_layer(self, layer_id: str) -> None:
+        """Serialise with every other writer of the layer until this transaction ends.
+
+        Read-then-write checks (``If-Match``) are only sound once this is held.
+        """
+        self._lock(self.store.catalog.get(layer_id))
+
     def _lock(self, layer: LayerDefinition) -> _LayerStats:
         """Read (and, on PostGIS, lock) the layer's statistics row once per transaction."""
         if layer.id in self._stats:

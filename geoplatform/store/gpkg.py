@@ -220,11 +220,21 @@ class GeoPackageStore(SqlStore):
             connection = self._local.connection = self._open()
         return connection
 
+    _writer: sqlite3.Connection | None = None
+
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+        """One write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error.
+
+        One write connection is kept and reused under the write lock (opening one
+        costs more than a small transaction); after any SQLite error it is closed
+        and the next transaction opens a fresh one, so an aborted state never
+        leaks into the next write (disk full, I/O errors: reliability FS-10).
+        """
         with self._write_lock:
-            connection = self._open()
+            if self._writer is None:
+                self._writer = self._open()
+            connection = self._writer
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 try:
@@ -234,20 +244,28 @@ class GeoPackageStore(SqlStore):
                         connection.execute("ROLLBACK")
                     raise
                 connection.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                if not _is_transient(exc):
-                    raise
-                raise StoreUnavailable("the store is busy or read-only, try again") from exc
-            finally:
-                connection.close()
-                with self._guard:
-                    self._connections.remove(connection)
+            except sqlite3.Error as exc:
+                self._drop_writer()
+                if isinstance(exc, sqlite3.OperationalError) and _is_transient(exc):
+                    raise StoreUnavailable("the store is busy or read-only, try again") from exc
+                raise
+
+    def _drop_writer(self) -> None:
+        """Close the kept write connection (it may hold an aborted transaction)."""
+        connection, self._writer = self._writer, None
+        if connection is None:
+            return
+        with self._guard:
+            if connection in self._connections:
+                self._connections.remove(connection)
+        connection.close()
 
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._writing()
 
     def close(self) -> None:
         """Close every connection this store opened."""
+        self._writer = None
         with self._guard:
             for connection in self._connections:
                 connection.close()

@@ -149,12 +149,23 @@ class HexTables:
         return statements
 
 
+_COMPILED: dict[tuple[int, int, str], tuple[object, object, str, tuple[Any, ...]]] = {}
+"""Compiled registry conditions (measures are compiled on every single-feature write)."""
+
+
 def compile_text(layer: LayerDefinition, dialect: Dialect, text: str) -> tuple[str, list[Any]]:
-    """A CQL2 text condition of the layer definition as SQL and bound values."""
+    """A CQL2 text condition of the layer definition as SQL and bound values (memoised)."""
+    key = (id(layer), id(dialect), text)
+    found = _COMPILED.get(key)
+    if found is not None and found[0] is layer and found[1] is dialect:
+        return found[2], list(found[3])
     from pygeofilter.parsers.cql2_text import parse
 
     compiled = FilterCompiler(layer, dialect).compile(parse(text))
-    return compiled.sql, compiled.params
+    if len(_COMPILED) > 1024:
+        _COMPILED.clear()
+    _COMPILED[key] = (layer, dialect, compiled.sql, tuple(compiled.params))
+    return compiled.sql, list(compiled.params)
 
 
 def chunks(values: Sequence[Any], size: int = 500) -> list[Sequence[Any]]:

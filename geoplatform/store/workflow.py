@@ -12,6 +12,8 @@ shared ``YYYY-MM-DDThh:mm:ss.sssZ`` form (sorts as it reads, same in both stores
 - ``gp_case_event``: the append-only history, one row per action.
 - ``gp_idempotency``: the first answer to each (principal, Idempotency-Key).
 - ``gp_counter``: named sequences (daily case numbers).
+- ``gp_feature_history``: every state of every feature edited through the API
+  (the asset register's change history), with who and when.
 - ``gp_audit``: every write and every refused access.
 """
 
@@ -44,6 +46,9 @@ def own_tables(integer: str) -> list[str]:
         "PRIMARY KEY (principal_id, key))",
         "CREATE TABLE IF NOT EXISTS {prefix}gp_counter (name text PRIMARY KEY, "
         f"value {i} NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {prefix}gp_feature_history (layer_id text NOT NULL, "
+        f"fid {i} NOT NULL, seq {i} NOT NULL, action text NOT NULL, actor_id text NOT NULL, "
+        "actor_org text, at text NOT NULL, feature text, PRIMARY KEY (layer_id, fid, seq))",
         "CREATE TABLE IF NOT EXISTS {prefix}gp_audit (at text NOT NULL, principal_id text, "
         f"method text NOT NULL, target text NOT NULL, status {i} NOT NULL, detail text)",
         "CREATE INDEX IF NOT EXISTS gp_audit_at ON {prefix}gp_audit (at)",

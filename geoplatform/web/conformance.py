@@ -1,8 +1,9 @@
 """geoplatform.web.conformance: the conformance classes geoplatform really implements.
 
 pygeoapi declares neither Part 3 ``filter`` nor ``features-filter``, without which
-QGIS filters client-side; it also declares Part 4 transactions, which this server
-refuses. The list is therefore stated here, from what the tests exercise.
+QGIS filters client-side; its Part 4 transactions are replaced by geoplatform's own
+(authenticated, department-scoped, ``If-Match`` guarded; geoplatform.features).
+The list is therefore stated here, from what the tests exercise.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ CONFORMANCE_CLASSES: tuple[str, ...] = (
     _OAF.format(part=3, name="queryables-query-parameters"),
     _OAF.format(part=3, name="filter"),
     _OAF.format(part=3, name="features-filter"),
+    _OAF.format(part=4, name="create-replace-delete"),
+    _OAF.format(part=4, name="update"),
+    _OAF.format(part=4, name="features"),
     _CQL2.format(name="cql2-text"),
     _CQL2.format(name="basic-cql2"),
     _CQL2.format(name="advanced-comparison-operators"),

@@ -31,6 +31,7 @@ MAX_FILTER_DEPTH = 32
 _COLLECTION = re.compile(r"^/collections/([^/]+)(/.*)?$")
 _ITEMS = re.compile(r"^/items/?$")
 _ITEM = re.compile(r"^/items/([^/]+)$")
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ITEM_PARAMETERS = frozenset(
     {
@@ -183,6 +184,8 @@ class EdgeMiddleware:
             raise NotFound("collection not found")
         rest = match.group(2) or ""
         if scope["method"] not in _READ_METHODS and rest.startswith("/items"):
+            if layer.editable and scope["method"] in _WRITE_METHODS:
+                return None  # geoplatform.features.router: auth, If-Match, validation
             return problem(
                 405,
                 "MethodNotAllowed",

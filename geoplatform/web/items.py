@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from geoplatform import crs
 from geoplatform.catalog import LayerDefinition
+from geoplatform.features.etag import etag_of
 from geoplatform.ogcapi import params as grammar
 from geoplatform.ogcapi.filters import parse_filter
 from geoplatform.store.base import FeatureQuery, FeatureStore, SortKey
@@ -118,7 +119,11 @@ class ItemsResponder:
         links = self._links(layer, href, values)
         # The store's Feature text is an object: its links join it before the last brace.
         body = feature.rstrip()[:-1] + b',"links":' + orjson.dumps(links) + b"}"
-        return _geojson_bytes(body, target)
+        response = _geojson_bytes(body, target)
+        canonical = feature if target is None else self.store.item_geojson(layer.id, fid, None)
+        if canonical is not None:  # the validator Part 4 writes must send back in If-Match
+            response.headers["ETag"] = etag_of(canonical)
+        return response
 
     def _links(
         self, layer: LayerDefinition, href: str, values: dict[str, str]

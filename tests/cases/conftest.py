@@ -6,13 +6,14 @@ demo city exactly as built.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from geoplatform.auth import Principal, Role
 from geoplatform.auth.registry import PrincipalRegistry
@@ -20,7 +21,7 @@ from geoplatform.catalog import LayerCatalog
 from geoplatform.settings import Settings
 from geoplatform.store import open_store
 from geoplatform.store.base import FeatureStore
-from tests.conftest import TEST_BACKEND, app_role_dsn, drop_schema
+from tests.conftest import TEST_BACKEND, app_role_dsn, drop_schema, start_server
 
 ORG_A = "11320600MB0000005E"
 """南通市市政和园林局 (example): supervises municipal facilities (01xxx)."""
@@ -44,7 +45,7 @@ class Caller:
 class Loop:
     """Everything a case test needs."""
 
-    client: TestClient
+    client: httpx.Client
     store: FeatureStore
     settings: Settings
     callers: dict[str, Caller]
@@ -74,6 +75,18 @@ def copy_demo(demo_settings: Settings, demo_store: FeatureStore, directory: Path
     )
 
 
+def server_env(settings: Settings, directory: Path) -> dict[str, str]:
+    """Environment of a ``geoplatform serve`` process on ``settings``' store."""
+    return {
+        **os.environ,
+        "GEOPLATFORM_STORE__BACKEND": settings.store.backend,
+        "GEOPLATFORM_STORE__GPKG_PATH": str(settings.store.gpkg_path),
+        "GEOPLATFORM_STORE__POSTGIS_DSN": settings.store.postgis_dsn or "",
+        "GEOPLATFORM_STORE__POSTGIS_SCHEMA": settings.store.postgis_schema,
+        "GEOPLATFORM_GENERATED_DIR": str(directory / "generated"),
+    }
+
+
 ROLES = {
     "supervisor": ([Role.supervisor], None),
     "supervisor2": ([Role.supervisor], None),
@@ -97,19 +110,24 @@ def loop(
     catalog: LayerCatalog,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Loop]:
-    from geoplatform.app import create_app
-
-    settings = copy_demo(demo_settings, demo_store, tmp_path_factory.mktemp("cases"))
+    """A real ``geoplatform serve`` on a copy of the demo city (pygeoapi allows one
+    configuration per process, so the copy gets its own server process)."""
+    directory = tmp_path_factory.mktemp("cases")
+    settings = copy_demo(demo_settings, demo_store, directory)
     store = open_store(settings.store, catalog)
     registry = PrincipalRegistry(store)
     callers = {}
     for name, (roles, org) in ROLES.items():
         principal, key = registry.add(name, roles, org)
         callers[name] = Caller(principal, key)
+    env = server_env(settings, directory) | {"GEOPLATFORM_AUTH__CACHE_SECONDS": "0"}
+    process, url = start_server(env, directory / "server.log")
     try:
-        with TestClient(create_app(settings), base_url=settings.server.base_url()) as client:
+        with httpx.Client(base_url=url, timeout=60) as client:
             yield Loop(client, store, settings, callers)
     finally:
+        process.terminate()
+        process.wait(timeout=20)
         store.close()
         if TEST_BACKEND == "postgis":
             owner = str(demo_settings.store.postgis_dsn).replace(

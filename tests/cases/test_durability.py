@@ -8,7 +8,6 @@ row, its history and its idempotency record.
 
 from __future__ import annotations
 
-import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,7 +17,7 @@ from geoplatform.auth import Role
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.store import open_store
 from geoplatform.store.base import FeatureQuery
-from tests.cases.conftest import copy_demo
+from tests.cases.conftest import copy_demo, server_env
 from tests.conftest import start_server
 
 BURST = 120
@@ -34,14 +33,7 @@ def test_kill_9_after_a_burst_loses_no_acknowledged_case(
         spot = store.query(
             "component", FeatureQuery(limit=BURST, with_count=False, properties=("component_id",))
         ).features
-    env = {
-        **os.environ,
-        "GEOPLATFORM_STORE__BACKEND": settings.store.backend,
-        "GEOPLATFORM_STORE__GPKG_PATH": str(settings.store.gpkg_path),
-        "GEOPLATFORM_STORE__POSTGIS_DSN": settings.store.postgis_dsn or "",
-        "GEOPLATFORM_STORE__POSTGIS_SCHEMA": settings.store.postgis_schema,
-        "GEOPLATFORM_GENERATED_DIR": str(tmp_path / "generated"),
-    }
+    env = server_env(settings, tmp_path)
     process, url = start_server(env, tmp_path / "server.log")
 
     def one(i: int) -> tuple[int, str | None, str]:

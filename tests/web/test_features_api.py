@@ -43,7 +43,8 @@ def test_conformance_declares_what_qgis_needs_for_filters(client) -> None:
         "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     ):
         assert needed in classes
-    assert not any("ogcapi-features-4" in c for c in classes)  # no writes yet
+    for part4 in ("create-replace-delete", "update", "features"):  # geoplatform.features
+        assert f"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/{part4}" in classes
 
 
 def test_collections_are_the_public_layers_with_crs(client, catalog) -> None:
