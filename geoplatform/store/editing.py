@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geoplatform.catalog import LayerDefinition
 from geoplatform.errors import InvalidGeometry, SchemaViolation
-from geoplatform.hexgrid import covers, parent
+from geoplatform.hexgrid import cell_at, covers, parent
 from geoplatform.store.base import FeatureRecord
 from geoplatform.store.gpkg_format import quote
 from geoplatform.store.hexindex import HexTables, compile_text
@@ -286,7 +286,10 @@ class FeatureEdit:
             self.execute(f"DELETE FROM {tables.cover} WHERE fid = {self.mark}", (int(fid),))
             return
         if geometry is not None and not geometry.is_empty:
-            _, cells = covers(np.asarray([geometry], dtype=object), res)
+            if geometry.geom_type == "Point":  # one cell: skip the vectorised path's set-up
+                cells = [cell_at(geometry.x, geometry.y, res)]
+            else:
+                cells = covers(np.asarray([geometry], dtype=object), res)[1].tolist()
             for cell in sorted({int(c) for c in cells}):
                 self.execute(
                     f"INSERT INTO {tables.cover} (cell, fid) VALUES ({self.mark}, {self.mark})",

@@ -9,7 +9,9 @@ contention), one writer at a time in this process, readers never blocked.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import math
+import os
 import sqlite3
 import threading
 import time
@@ -221,6 +223,7 @@ class GeoPackageStore(SqlStore):
         return connection
 
     _writer: sqlite3.Connection | None = None
+    _lock_file: int | None = None
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -231,7 +234,7 @@ class GeoPackageStore(SqlStore):
         and the next transaction opens a fresh one, so an aborted state never
         leaks into the next write (disk full, I/O errors: reliability FS-10).
         """
-        with self._write_lock:
+        with self._write_lock, self._file_lock():
             if self._writer is None:
                 self._writer = self._open()
             connection = self._writer
@@ -250,6 +253,24 @@ class GeoPackageStore(SqlStore):
                     raise StoreUnavailable("the store is busy or read-only, try again") from exc
                 raise
 
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """One writer at a time across processes (``serve --workers N``), queued by the kernel.
+
+        SQLite's own busy handler polls with growing sleeps, so processes that
+        contend for the write lock wait far longer than the lock is held; an
+        advisory ``flock`` on a file beside the store hands the lock over at once.
+        """
+        if self._lock_file is None:
+            self._lock_file = os.open(
+                self.path.with_name(self.path.name + ".writelock"), os.O_RDWR | os.O_CREAT, 0o600
+            )
+        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+
     def _drop_writer(self) -> None:
         """Close the kept write connection (it may hold an aborted transaction)."""
         connection, self._writer = self._writer, None
@@ -266,6 +287,9 @@ class GeoPackageStore(SqlStore):
     def close(self) -> None:
         """Close every connection this store opened."""
         self._writer = None
+        if self._lock_file is not None:
+            os.close(self._lock_file)
+            self._lock_file = None
         with self._guard:
             for connection in self._connections:
                 connection.close()
