@@ -1,6 +1,7 @@
 """geoplatform.cases.router: the HTTP face of the case loop.
 
 - ``POST /cases``: report (Idempotency-Key required; 201 + Location + ETag)
+- ``GET /cases``: the work list (filters: status, overdue, department, class_code)
 - ``GET /cases/{id}``: the case (staff: any; citizens: their own)
 - ``GET /cases/{id}/history``: every action, in order
 - ``POST /cases/{id}/actions/{action}``: one step (Idempotency-Key required,
@@ -17,7 +18,9 @@ from starlette.responses import Response
 
 from geoplatform.auth.credentials import caller
 from geoplatform.auth.registry import PrincipalRegistry
+from geoplatform.cases.listing import list_cases
 from geoplatform.cases.service import Answer, CaseService
+from geoplatform.errors import InvalidParameter
 from geoplatform.web.body import check_json_type, read_capped
 
 MAX_BODY = 64 * 1024
@@ -33,6 +36,16 @@ def _response(answer: Answer) -> Response:
     )
 
 
+def single_values(request: Request) -> dict[str, str]:
+    """Query parameters, each given at most once (a repeated one is refused)."""
+    values: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if name in values:
+            raise InvalidParameter(f"'{name[:32]}' is given twice", parameter=name[:32])
+        values[name] = value
+    return values
+
+
 def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter:
     """Routes of the case loop over one service."""
     router = APIRouter()
@@ -44,6 +57,15 @@ def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter
         raw = await read_capped(request, MAX_BODY)
         key = request.headers.get("idempotency-key")
         return _response(await run_in_threadpool(service.report, principal, raw, key))
+
+    @router.get("/cases", include_in_schema=False)
+    async def work_list(request: Request) -> Response:
+        principal = await run_in_threadpool(caller, request.headers, registry)
+        values = single_values(request)
+        body = await run_in_threadpool(
+            list_cases, service.store, principal, values, service.base_url, service.clock()
+        )
+        return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
     @router.get("/cases/{case_id}", include_in_schema=False)
     async def read(request: Request, case_id: str) -> Response:
