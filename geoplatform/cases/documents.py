@@ -16,6 +16,9 @@ from geoplatform.cases.records import CaseRow, Event
 from geoplatform.store.base import FeatureRecord
 from geoplatform.store.values import utc_text
 
+OTHER_LABELS = {"report": "上报", "import": "导入"}
+"""History actions that are not transitions of the lifecycle table."""
+
 STAGE_DUE = {
     State.reported: "due_register",
     State.verifying: "due_register",
@@ -107,7 +110,9 @@ def history_document(
         entry: dict[str, Any] = {
             "seq": event.seq,
             "action": event.action,
-            "label": ACTIONS[event.action].label if event.action in ACTIONS else "上报",
+            "label": ACTIONS[event.action].label
+            if event.action in ACTIONS
+            else OTHER_LABELS.get(event.action, event.action),
             "from": event.from_status,
             "to": event.to_status,
             "role": event.actor_role,

@@ -19,9 +19,11 @@ from geoplatform.demo.pois import build_pois
 from geoplatform.demo.registry import load_divisions
 from geoplatform.demo.schema import conform
 from geoplatform.demo.units import build_unit_grids
+from geoplatform.demo.workflow import manage_demo_cases
 from geoplatform.store.base import FeatureStore
 
 Report = Callable[[str], None]
+CASE_LAYER = "city_case"
 
 
 class _Clock:
@@ -91,5 +93,8 @@ def build_demo_city(store: FeatureStore, progress: Report | None = None) -> dict
             report(f"{layer.id}: no demo values for {', '.join(filled)}, written as null")
         counts[layer.id] = store.replace_all(layer.id, shaped).written
         clock.lap(f"wrote {layer.id}: {counts[layer.id]} features")
+        if layer.id == CASE_LAYER:
+            managed = manage_demo_cases(store, shaped)
+            clock.lap(f"case loop: {managed} demo cases under management")
     clock.total("demo city built")
     return counts

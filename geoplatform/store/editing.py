@@ -74,6 +74,11 @@ class FeatureEdit:
         """Run one statement of the caller's (placeholders in the store's style)."""
         return self.connection.execute(sql, tuple(params))
 
+    def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run one statement of the caller's for many rows (bulk loads of workflow tables)."""
+        if rows:
+            self.store._execute_many(self.connection, sql, rows)
+
     def table(self, name: str) -> str:
         """Quoted, schema-qualified name of one of the store's own tables."""
         return self.store.own_table(name)

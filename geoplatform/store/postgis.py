@@ -84,6 +84,13 @@ class PostGISStore(SqlStore):
         """ISO WKB (the SRID is given by ``geometry_value_sql``)."""
         return shapely.to_wkb(geometry)
 
+    def _execute_many(
+        self, connection: psycopg.Connection[Any], sql: str, rows: list[tuple[Any, ...]]
+    ) -> None:
+        """psycopg pipelines ``executemany``: one round trip per batch, not per row."""
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
     def __init__(
         self,
         dsn: str,

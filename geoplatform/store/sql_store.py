@@ -325,6 +325,10 @@ class SqlStore(FeatureStore):
         """Quoted, qualified name of one of the store's own (non-layer) tables."""
         return self._schema_prefix() + quote(name)
 
+    def _execute_many(self, connection: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """One statement for many rows inside the caller's transaction."""
+        connection.executemany(sql, rows)
+
     def fetch_own(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """Run one read of the store's own tables (values bound, never formatted in)."""
         return self._fetch(sql, params)
