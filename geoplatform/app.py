@@ -6,12 +6,17 @@ generated from the layer registry and pygeoapi mounted only when the factory run
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 from starlette.responses import Response
 
 from geoplatform import __version__
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.cases.calendar import WorkCalendar
+from geoplatform.cases.media import cleanup_quarantine
+from geoplatform.cases.photo_router import build_router as build_photo_router
+from geoplatform.cases.photos import PhotoService
 from geoplatform.cases.router import build_router as build_case_router
 from geoplatform.cases.service import CaseService
 from geoplatform.cases.timelimits import TimeLimitTable
@@ -111,6 +116,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.principals = registry
     app.include_router(build_case_router(cases, registry))
+    cleanup_quarantine(settings.media.media_dir, timedelta(hours=1))
+    photos = PhotoService.from_settings(cases, settings.media)
+    app.include_router(build_photo_router(photos, registry))
     app.include_router(build_feature_router(catalog, FeatureWrites(store, base_url), registry))
     app.include_router(build_open311_router(cases, registry, base_url, settings.cases.city_code))
     app.mount("/", pygeoapi_app)

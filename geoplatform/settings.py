@@ -57,6 +57,17 @@ class CaseSettings(BaseModel):
     """The city's own working-day arrangements (CSV ``date,is_workday,note``)."""
 
 
+class MediaSettings(BaseModel):
+    """Where case photos are kept, and how large an upload may be (reliability R15)."""
+
+    media_dir: Path = PROJECT_ROOT / "var" / "media"
+    """Content-addressed photo files; ``quarantine/`` inside holds uploads not yet committed."""
+    max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """Largest accepted photo file (the re-encoded file may be at most twice this)."""
+    max_pixels: int = Field(default=40_000_000, ge=1)
+    """Largest decoded image (width x height), checked before any pixel is decoded."""
+
+
 class AuthSettings(BaseModel):
     """How credentials are checked."""
 
@@ -78,5 +89,6 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     cases: CaseSettings = CaseSettings()
     auth: AuthSettings = AuthSettings()
+    media: MediaSettings = MediaSettings()
     page_limit_default: int = Field(default=100, ge=1)
     page_limit_max: int = Field(default=10000, ge=1)

@@ -17,7 +17,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geoplatform.catalog import LayerCatalog, load_catalog
-from geoplatform.settings import PROJECT_ROOT, ServerSettings, Settings, StoreSettings
+from geoplatform.settings import (
+    PROJECT_ROOT,
+    MediaSettings,
+    ServerSettings,
+    Settings,
+    StoreSettings,
+)
 from geoplatform.store import open_store
 from geoplatform.store.base import FeatureStore
 from geoplatform.store.gpkg import GeoPackageStore
@@ -108,6 +114,7 @@ def demo_settings(
         store=store_settings,
         generated_dir=directory / "generated",
         server=ServerSettings(port=free_port()),
+        media=MediaSettings(media_dir=directory / "media"),
     )
     _, store = open_catalog_and_store(settings)
     with store:
@@ -194,6 +201,7 @@ def live_server(
         "GEOPLATFORM_STORE__POSTGIS_DSN": demo_settings.store.postgis_dsn or "",
         "GEOPLATFORM_STORE__POSTGIS_SCHEMA": demo_settings.store.postgis_schema,
         "GEOPLATFORM_GENERATED_DIR": str(generated),
+        "GEOPLATFORM_MEDIA__MEDIA_DIR": str(demo_settings.media.media_dir),
         "GEOPLATFORM_SERVER__ACCESS_LOG": "true",
     }
     process, url = start_server(env, generated / "server.log")

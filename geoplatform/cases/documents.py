@@ -16,7 +16,7 @@ from geoplatform.cases.records import CaseRow, Event
 from geoplatform.store.base import FeatureRecord
 from geoplatform.store.values import utc_text
 
-OTHER_LABELS = {"report": "上报", "import": "导入"}
+OTHER_LABELS = {"report": "上报", "import": "导入", "photo": "上传照片"}
 """History actions that are not transitions of the lifecycle table."""
 
 STAGE_DUE = {

@@ -157,6 +157,7 @@ def find_requests(
         params.extend(sorted(s.value for s in FINAL))
     note = (
         f"(SELECT e.note FROM {events} e WHERE e.case_id = c.case_id AND e.note IS NOT NULL "
+        "AND e.action <> 'photo' "
         "AND e.note <> '' ORDER BY e.seq DESC LIMIT 1)"
     )
     where = f"WHERE {' AND '.join(clauses)} " if clauses else ""

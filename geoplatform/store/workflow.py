@@ -11,6 +11,8 @@ shared ``YYYY-MM-DDThh:mm:ss.sssZ`` form (sorts as it reads, same in both stores
   case's feature in the ``city_case`` layer.
 - ``gp_case_event``: the append-only history, one row per action.
 - ``gp_idempotency``: the first answer to each (principal, Idempotency-Key).
+- ``gp_case_media``: the photos of a case (before / after), by content hash; the
+  files themselves are in the media directory (geoplatform.cases.media).
 - ``gp_counter``: named sequences (daily case numbers).
 - ``gp_feature_history``: every state of every feature edited through the API
   (the asset register's change history), with who and when.
@@ -44,6 +46,10 @@ def own_tables(integer: str) -> list[str]:
         f"key text NOT NULL, request_hash text NOT NULL, status {i} NOT NULL, "
         "location text, body text NOT NULL, created_at text NOT NULL, "
         "PRIMARY KEY (principal_id, key))",
+        "CREATE TABLE IF NOT EXISTS {prefix}gp_case_media (case_id text NOT NULL, "
+        "sha256 text NOT NULL, kind text NOT NULL, media_type text NOT NULL, "
+        f"bytes {i} NOT NULL, width {i}, height {i}, event_seq {i}, added_by text NOT NULL, "
+        "added_at text NOT NULL, PRIMARY KEY (case_id, sha256))",
         "CREATE TABLE IF NOT EXISTS {prefix}gp_counter (name text PRIMARY KEY, "
         f"value {i} NOT NULL)",
         "CREATE TABLE IF NOT EXISTS {prefix}gp_feature_history (layer_id text NOT NULL, "

@@ -71,7 +71,11 @@ def copy_demo(demo_settings: Settings, demo_store: FeatureStore, directory: Path
         _online_copy(demo_settings.store.gpkg_path, target)
         store = demo_settings.store.model_copy(update={"gpkg_path": target})
     return demo_settings.model_copy(
-        update={"store": store, "generated_dir": directory / "generated"}
+        update={
+            "store": store,
+            "generated_dir": directory / "generated",
+            "media": demo_settings.media.model_copy(update={"media_dir": directory / "media"}),
+        }
     )
 
 
@@ -84,6 +88,7 @@ def server_env(settings: Settings, directory: Path) -> dict[str, str]:
         "GEOPLATFORM_STORE__POSTGIS_DSN": settings.store.postgis_dsn or "",
         "GEOPLATFORM_STORE__POSTGIS_SCHEMA": settings.store.postgis_schema,
         "GEOPLATFORM_GENERATED_DIR": str(directory / "generated"),
+        "GEOPLATFORM_MEDIA__MEDIA_DIR": str(settings.media.media_dir),
     }
 
 
