@@ -56,6 +56,8 @@ class Attribute(Frozen):
     max_length: int | None = Field(default=None, ge=1)
     pattern: str | None = None
     enum: tuple[str, ...] | None = None
+    codelist: Literal["component", "matter"] | None = None
+    """Values must be codes of this GB/T 47678.5-2026 class list (local extensions included)."""
 
 
 class Department(Frozen):

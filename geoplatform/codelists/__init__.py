@@ -53,4 +53,11 @@ def matter_classes() -> tuple[ClassCode, ...]:
     return _read("matter_classes.csv")
 
 
-__all__ = ["ClassCode", "component_classes", "matter_classes"]
+@lru_cache(maxsize=2)
+def codes(kind: str) -> frozenset[str]:
+    """Every code of a class list: ``component`` or ``matter``."""
+    rows = component_classes() if kind == "component" else matter_classes()
+    return frozenset(row.code for row in rows)
+
+
+__all__ = ["ClassCode", "codes", "component_classes", "matter_classes"]

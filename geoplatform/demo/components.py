@@ -139,6 +139,11 @@ def _attributes(
             "major_name": klass.map(lambda c: c.major_name),
             "dept_code": department.map(lambda d: d.code),
             "dept_name": department.map(lambda d: d.name),
+            # public facilities: owned and maintained by their supervising department here
+            "owner_code": department.map(lambda d: d.code),
+            "owner_name": department.map(lambda d: d.name),
+            "maintainer_code": department.map(lambda d: d.code),
+            "maintainer_name": department.map(lambda d: d.name),
             "unit_code": frame["unit_code"],
             "status": frame["status"],
             "initial_date": frame["initial_date"],

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from geoplatform.catalog import Attribute, AttributeType, LayerDefinition
+from geoplatform.codelists import codes
 from geoplatform.errors import SchemaViolation
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -33,6 +34,8 @@ def check_value(attribute: Attribute, value: Any) -> Any:
             raise SchemaViolation(f"{name}: does not match {attribute.pattern}")
         if attribute.enum is not None and value not in attribute.enum:
             raise SchemaViolation(f"{name}: one of {', '.join(attribute.enum)}")
+        if attribute.codelist is not None and value not in codes(attribute.codelist):
+            raise SchemaViolation(f"{name}: not a {attribute.codelist} class of the code list")
         return value
     if kind is AttributeType.boolean:
         if type(value) is not bool:

@@ -20,6 +20,7 @@ from pyproj.exceptions import CRSError
 
 from geoplatform import crs as crs_rules
 from geoplatform.catalog import Attribute, AttributeType, LayerDefinition
+from geoplatform.codelists import codes
 from geoplatform.errors import IngestError
 
 OnInvalid = Literal["raise", "skip", "fix"]
@@ -186,6 +187,13 @@ def _validate_text(series: pd.Series, attribute: Attribute) -> None:
         bad = texts[~texts.isin(attribute.enum)]
         if len(bad):
             raise IngestError(f"column '{attribute.name}': '{str(bad.iloc[0])[:32]}' not allowed")
+    if attribute.codelist is not None:
+        bad = texts[~texts.isin(codes(attribute.codelist))]
+        if len(bad):
+            raise IngestError(
+                f"column '{attribute.name}': '{str(bad.iloc[0])[:32]}' is not a "
+                f"{attribute.codelist} class of the code list"
+            )
 
 
 def _truncated_names(columns: list[str], layer: LayerDefinition) -> dict[str, str]:

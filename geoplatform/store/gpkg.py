@@ -312,9 +312,21 @@ class GeoPackageStore(SqlStore):
         """Create missing layer tables and H3 tables (one transaction)."""
         missing = [layer for layer in layers if not self.exists(layer.id)]
         unindexed = [layer for layer in layers if self._hex_tables_missing(layer)]
-        if not missing and not unindexed:
+        grown = {
+            layer.id: names
+            for layer in layers
+            if layer not in missing and (names := self._new_attributes(layer))
+        }
+        if not missing and not unindexed and not grown:
             return
         with self._writing() as connection:
+            for layer_id, names in grown.items():  # an attribute added to the registry
+                layer = self.catalog.get(layer_id)
+                for name in names:
+                    connection.execute(
+                        f"ALTER TABLE {quote(layer.id)} ADD COLUMN {quote(name)} "
+                        f"{gpkg_format.sql_type(layer.attribute(name).type)}"
+                    )
             for layer in missing:
                 gpkg_format.create_layer_table(connection, layer)
                 connection.execute(
@@ -324,6 +336,10 @@ class GeoPackageStore(SqlStore):
             for layer in unindexed:
                 for statement in self.hex_tables(layer).create():
                     connection.execute(statement)
+
+    def _columns(self, layer_id: str) -> set[str]:
+        rows = self._read().execute(f"PRAGMA table_info({quote(layer_id)})").fetchall()
+        return {str(row[1]) for row in rows}
 
     def _count_tables(self, names: list[str]) -> int:
         marks = ", ".join("?" * len(names))

@@ -180,6 +180,11 @@ def _rtree_triggers(table: str) -> str:
     """
 
 
+def sql_type(kind: AttributeType) -> str:
+    """The column type an attribute type is stored as."""
+    return _SQL_TYPES[kind]
+
+
 def create_layer_table(connection: sqlite3.Connection, layer: LayerDefinition) -> None:
     """Create one feature table, register it and give it an R-tree index."""
     columns = ", ".join(f"{quote(a.name)} {_SQL_TYPES[a.type]}" for a in layer.attributes)

@@ -197,6 +197,14 @@ class PostGISStore(SqlStore):
             for row in rows:
                 copy.write_row(row)
 
+    def _columns(self, layer_id: str) -> set[str]:
+        rows = self._fetch(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s",
+            (self.schema, layer_id),
+        )
+        return {str(row[0]) for row in rows}
+
     def _count_tables(self, names: list[str]) -> int:
         rows = self._fetch(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s "
@@ -307,11 +315,23 @@ class PostGISStore(SqlStore):
         """Create missing layer tables and their indexes (one transaction)."""
         missing = [layer for layer in layers if not self.exists(layer.id)]
         unindexed = [layer for layer in layers if self._hex_tables_missing(layer)]
-        if not missing and not unindexed:
+        grown = {
+            layer.id: names
+            for layer in layers
+            if layer not in missing and (names := self._new_attributes(layer))
+        }
+        if not missing and not unindexed and not grown:
             return
         try:
             with self._connection() as connection, connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
+                for layer_id, names in grown.items():  # an attribute added to the registry
+                    layer = self.catalog.get(layer_id)
+                    for name in names:
+                        connection.execute(
+                            f"ALTER TABLE {self._table(layer.id)} ADD COLUMN IF NOT EXISTS "
+                            f"{quote(name)} {_PG_TYPES[layer.attribute(name).type]}"
+                        )
                 for layer in missing:
                     self._create_table(connection, layer)
                 for layer in unindexed:

@@ -246,6 +246,15 @@ class SqlStore(FeatureStore):
     def _count_tables(self, names: list[str]) -> int:
         """How many of the named tables exist in the store."""
 
+    @abc.abstractmethod
+    def _columns(self, layer_id: str) -> set[str]:
+        """Names of the columns the layer's table has now."""
+
+    def _new_attributes(self, layer: LayerDefinition) -> list[str]:
+        """Attributes the registry defines that the existing table lacks (added later)."""
+        present = self._columns(layer.id)
+        return [a.name for a in layer.attributes if a.name not in present]
+
     def _hex_tables_missing(self, layer: LayerDefinition) -> bool:
         """True when an H3-indexed layer lacks one of its H3 tables."""
         if layer.h3_index_resolution is None:
