@@ -32,6 +32,10 @@ from geoplatform.hexapi.router import build_router as build_hex_router
 from geoplatform.hexapi.service import HexService
 from geoplatform.hexbins.definitions import hexbin_layers
 from geoplatform.hexbins.store import HexbinStore
+from geoplatform.indicators.definitions import indicator_layers
+from geoplatform.indicators.openapi import indicator_links, indicator_paths
+from geoplatform.indicators.router import build_router as build_indicator_router
+from geoplatform.indicators.store import IndicatorStore
 from geoplatform.ogcapi.config import build_pygeoapi_config, write_generated
 from geoplatform.ogcapi.mount import load_pygeoapi
 from geoplatform.ogcapi.runtime import register_store
@@ -71,12 +75,15 @@ def create_app(settings: Settings) -> FastAPI:
     )
     hex_service = HexService(catalog, store)
     reading = HexbinStore(store, hexbin_layers(catalog), hex_service)
+    reading = IndicatorStore(reading, indicator_layers(catalog))
     register_store(store_key, reading)
     config = build_pygeoapi_config(settings, reading.catalog, reading, store_key)
     generate_templates(settings.generated_dir / "templates", settings.server.base_url())
     indexed = [layer.id for layer in hex_service.indexed_layers()]
     config_path, openapi_path = write_generated(
-        config, settings.generated_dir, extra_paths={**dggs_paths(indexed), **hex_paths()}
+        config,
+        settings.generated_dir,
+        extra_paths={**dggs_paths(indexed), **hex_paths(), **indicator_paths()},
     )
     pygeoapi_app = load_pygeoapi(config_path, openapi_path)
 
@@ -104,6 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
     base_url = settings.server.base_url()
     app.include_router(build_dggs_router(hex_service, base_url))
     app.include_router(build_hex_router(hex_service, base_url))
+    app.include_router(build_indicator_router(store, catalog, base_url))
     app.include_router(build_tiles_router(catalog, store, base_url))
     registry = PrincipalRegistry(store, settings.auth.cache_seconds)
     cases = CaseService(
@@ -124,7 +132,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/", pygeoapi_app)
     app.add_middleware(ErrorBodyMiddleware)
     app.add_middleware(
-        LandingLinksMiddleware, links=[*landing_links(base_url), *hex_links(base_url)]
+        LandingLinksMiddleware,
+        links=[*landing_links(base_url), *hex_links(base_url), *indicator_links(base_url)],
     )
     items = ItemsResponder(
         reading, settings.server.base_url(), settings.page_limit_default, settings.page_limit_max

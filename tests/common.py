@@ -77,11 +77,15 @@ def unit_frame() -> gpd.GeoDataFrame:
 
 
 def published_collection_ids(catalog) -> set[str]:
-    """Collections the server must list: the public layers and their hexbin collections."""
+    """Collections the server must list: the public layers, their hexbin collections and the
+    case indicators of every public place layer's role."""
     ids = {layer.id for layer in catalog.public()}
     for layer in catalog.public():
         if layer.hexbin is not None:
             ids |= {f"{layer.id}_hex{res}" for res in layer.hexbin.resolutions}
+        if layer.place is not None and "city_case" in catalog.layers:
+            role = layer.place.role.value
+            ids.add(f"case_indicators_{'unit' if role == 'unit_grid' else role}")
     return ids
 
 

@@ -20,8 +20,8 @@ from geoplatform.auth.credentials import caller
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.cases.listing import list_cases
 from geoplatform.cases.service import Answer, CaseService
-from geoplatform.errors import InvalidParameter
 from geoplatform.web.body import check_json_type, read_capped
+from geoplatform.web.query import single_values
 
 MAX_BODY = 64 * 1024
 """A report or an action is a small JSON object; photos will come as multipart."""
@@ -34,16 +34,6 @@ def _response(answer: Answer) -> Response:
         media_type="application/json",
         headers={**answer.headers, "Cache-Control": "no-store"},
     )
-
-
-def single_values(request: Request) -> dict[str, str]:
-    """Query parameters, each given at most once (a repeated one is refused)."""
-    values: dict[str, str] = {}
-    for name, value in request.query_params.multi_items():
-        if name in values:
-            raise InvalidParameter(f"'{name[:32]}' is given twice", parameter=name[:32])
-        values[name] = value
-    return values
 
 
 def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter:
@@ -61,7 +51,7 @@ def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter
     @router.get("/cases", include_in_schema=False)
     async def work_list(request: Request) -> Response:
         principal = await run_in_threadpool(caller, request.headers, registry)
-        values = single_values(request)
+        values = single_values(request.query_params.multi_items())
         body = await run_in_threadpool(
             list_cases, service.store, principal, values, service.base_url, service.clock()
         )

@@ -21,31 +21,12 @@ from geoplatform.hexapi.limits import (
     MIN_RESOLUTION,
 )
 from geoplatform.hexapi.lookup import TIE_RULE
+from geoplatform.web.openapi_parts import problem_response
 
 TAG = "Hexagons"
 CELL_PATTERN = "^[0-9a-f]{15}$"
 _CELL = {"type": "string", "pattern": CELL_PATTERN, "example": "8a309d566c5ffff"}
 _CODE = {"type": "string", "nullable": True}
-
-
-def _error(description: str) -> dict[str, Any]:
-    """An error response: the OGC exception members (and RFC 9457 ones beside them)."""
-    return {
-        "description": description,
-        "content": {
-            "application/problem+json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["code", "description"],
-                    "properties": {
-                        "code": {"type": "string"},
-                        "description": {"type": "string"},
-                        "parameter": {"type": "string"},
-                    },
-                }
-            }
-        },
-    }
 
 
 def _count_schema() -> dict[str, Any]:
@@ -271,8 +252,10 @@ def hex_paths() -> dict[str, Any]:
                         "content": {"application/json": {"schema": _cell_answer()}},
                     },
                     "304": {"description": "Unchanged since the ETag given in If-None-Match."},
-                    "400": _error("Invalid cell, resolution outside the window or parameter."),
-                    "404": _error("Unknown collection in layers."),
+                    "400": problem_response(
+                        "Invalid cell, resolution outside the window or parameter."
+                    ),
+                    "404": problem_response("Unknown collection in layers."),
                 },
             }
         },
@@ -290,11 +273,13 @@ def hex_paths() -> dict[str, Any]:
                         "description": "One result per point.",
                         "content": {"application/json": {"schema": _lookup_answer()}},
                     },
-                    "400": _error("Malformed JSON, wrong types, unknown CRS, bad position."),
-                    "413": _error(
+                    "400": problem_response(
+                        "Malformed JSON, wrong types, unknown CRS, bad position."
+                    ),
+                    "413": problem_response(
                         f"More than {MAX_LOOKUP_POINTS} points or {MAX_LOOKUP_BODY} bytes."
                     ),
-                    "415": _error("A body that is not application/json."),
+                    "415": problem_response("A body that is not application/json."),
                 },
             }
         },

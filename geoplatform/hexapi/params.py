@@ -22,6 +22,7 @@ from geoplatform.hexapi.limits import (
 )
 from geoplatform.hexapi.service import HexService
 from geoplatform.hexgrid import parse_cell, resolution
+from geoplatform.web.query import single_values
 
 PARAMETERS = frozenset({"k", "layers", "features", "limit", "f"})
 _UINT = re.compile(r"^[0-9]{1,4}$")
@@ -51,7 +52,7 @@ def parse_hex_query(
             f"{MIN_RESOLUTION} to {MAX_RESOLUTION} of this route",
             parameter="cell",
         )
-    values = _single_values(pairs)
+    values = single_values(pairs, PARAMETERS)
     if values.get("f", "json") != "json":
         raise InvalidParameter("f: only json is offered", parameter="f")
     return HexQuery(
@@ -61,17 +62,6 @@ def parse_hex_query(
         features=_boolean(values, "features"),
         limit=_uint(values, "limit", DEFAULT_FEATURE_LIMIT, 1, MAX_FEATURE_LIMIT),
     )
-
-
-def _single_values(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for key, value in pairs:
-        if key not in PARAMETERS:
-            raise InvalidParameter(f"unknown query parameter '{key[:64]}'", parameter=key[:64])
-        if key in values:
-            raise InvalidParameter(f"{key}: given more than once", parameter=key)
-        values[key] = value
-    return values
 
 
 def _uint(values: dict[str, str], name: str, default: int, low: int, high: int) -> int:

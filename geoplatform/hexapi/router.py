@@ -7,9 +7,6 @@ validator, so that caches and clients can revalidate instead of downloading agai
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-
 import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +18,7 @@ from geoplatform.hexapi.lookup import lookup, parse_lookup
 from geoplatform.hexapi.params import parse_hex_query
 from geoplatform.hexapi.service import HexService
 from geoplatform.web.body import check_json_type, read_capped
+from geoplatform.web.revalidate import revalidatable_json
 
 JSON = "application/json"
 
@@ -43,17 +41,6 @@ def build_router(service: HexService, base_url: str) -> APIRouter:
         """What is in one hexagon (or the disk of ``k`` rings around it)."""
         query = parse_hex_query(service, cell, request.query_params.multi_items())
         answer = describe(service, query, base_url, request.url.query)
-        return _revalidatable(answer, request)
+        return revalidatable_json(answer, request)
 
     return router
-
-
-def _revalidatable(answer: dict[str, Any], request: Request) -> Response:
-    """JSON with a strong ETag; 304 when the client already holds these bytes."""
-    body = orjson.dumps(answer)
-    etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    matches = request.headers.get("if-none-match", "")
-    if etag in (tag.strip() for tag in matches.split(",")):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=JSON, headers=headers)

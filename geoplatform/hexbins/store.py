@@ -10,20 +10,14 @@ committed write is visible on the next request, in every worker.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from pygeofilter import ast
 
-from geoplatform.catalog import LayerCatalog, LayerDefinition
-from geoplatform.errors import InvalidParameter, SchemaViolation
+from geoplatform.errors import InvalidParameter
 from geoplatform.hexapi.service import HexService, SafeCount
 from geoplatform.hexbins.definitions import HexbinLayer, with_hexbins
 from geoplatform.hexbins.filtering import HexagonFilter, all_of, split_filter
@@ -33,15 +27,11 @@ from geoplatform.store.base import (
     FeatureQuery,
     FeatureRecord,
     FeatureStore,
-    GeoJSONPage,
     HexCountQuery,
-    HexCounts,
     LayerExtent,
-    Progress,
     TimeInterval,
-    WriteReport,
 )
-from geoplatform.store.editing import FeatureEdit
+from geoplatform.store.computed import ComputedLayersStore, LruCache, page_in_memory
 
 CACHE_ENTRIES = 64
 
@@ -56,20 +46,18 @@ class _Hexagons:
     properties: list[dict[str, Any]]
 
 
-class HexbinStore(FeatureStore):
+class HexbinStore(ComputedLayersStore):
     """A FeatureStore view: the base store's layers and the hexbin collections."""
+
+    made_from = "the layer it counts"
 
     def __init__(
         self, base: FeatureStore, hexbins: dict[str, HexbinLayer], service: HexService
     ) -> None:
-        self.base = base
+        super().__init__(base, hexbins, with_hexbins(base.catalog, hexbins))
         self.hexbins = hexbins
         self.service = service
-        self.catalog: LayerCatalog = with_hexbins(base.catalog, hexbins)
-        self.schema_version = base.schema_version
-        self.placeholder = base.placeholder
-        self._cache: OrderedDict[tuple[Any, ...], _Hexagons] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: LruCache[_Hexagons] = LruCache(CACHE_ENTRIES)
 
     # -- hexbin collections ----------------------------------------------------
 
@@ -82,22 +70,16 @@ class HexbinStore(FeatureStore):
             repr(counted),
             self.base.data_version(layer.source.id),
         )
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found
+        found = self._cache.get(key)
+        if found is not None:
+            return found
         rows, _ = self.service.counts(
             layer.source.id, HexCountQuery(res=layer.res, interval=interval, filter=counted)
         )
         cells = np.asarray([row.cell for row in rows], dtype=np.int64)
         properties = [self._properties(layer, row) for row in rows]
         computed = _Hexagons(cells, rows, boundaries(cells), properties)
-        with self._lock:
-            self._cache[key] = computed
-            while len(self._cache) > CACHE_ENTRIES:
-                self._cache.popitem(last=False)
-        return computed
+        return self._cache.put(key, computed)
 
     def _properties(self, layer: HexbinLayer, row: SafeCount) -> dict[str, Any]:
         return {
@@ -134,61 +116,18 @@ class HexbinStore(FeatureStore):
                 [i for i in order if test.matches(properties[i], hexagons.polygons[i])],
                 dtype=np.int64,
             )
-        if query.sortby:
-            ranked = order.tolist()
-            for key in reversed(query.sortby):
-                ranked.sort(
-                    key=lambda i, name=key.name: _sort_value(properties[i].get(name)),
-                    reverse=not key.ascending,
-                )
-            order = np.asarray(ranked, dtype=np.int64)
-        matched = len(order)
-        if query.after_fid is not None and not query.sortby:
-            # Without sortby the order is the cells' own (ascending): the keyset is a search.
-            start = int(np.searchsorted(hexagons.cells[order], query.after_fid, side="right"))
-        else:
-            start = query.offset
-        chosen = order[start : start + query.limit]
-        names = query.properties
-        records = [
-            FeatureRecord(
-                int(hexagons.cells[i]),
-                hexagons.polygons[i] if query.with_geometry else None,
-                properties[i]
-                if names is None
-                else {n: properties[i].get(n) for n in names if n in native},
-                properties[i]["zone_id"],
-            )
-            for i in chosen.tolist()
-        ]
-        return FeaturePage(records, matched if query.with_count else None)
+        return page_in_memory(
+            hexagons.cells, hexagons.polygons, properties, order, query, native, "zone_id"
+        )
 
-    # -- the FeatureStore contract ----------------------------------------------
+    # -- the computed collections' hooks -----------------------------------------
 
-    def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
-        """A page of a stored layer, or of a hexbin collection."""
-        layer = self.hexbins.get(layer_id)
-        if layer is None:
-            return self.base.query(layer_id, query)
-        return self._hexbin_query(layer, query)
+    def _computed_query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
+        return self._hexbin_query(self.hexbins[layer_id], query)
 
-    def query_geojson(self, layer_id: str, query: FeatureQuery, target: int | None) -> GeoJSONPage:
-        """Stored layers keep their backend's own GeoJSON path."""
-        if layer_id not in self.hexbins:
-            return self.base.query_geojson(layer_id, query, target)
-        return super().query_geojson(layer_id, query, target)
-
-    def item_geojson(self, layer_id: str, fid: int, target: int | None) -> bytes | None:
-        """Stored layers keep their backend's own GeoJSON path."""
-        if layer_id not in self.hexbins:
-            return self.base.item_geojson(layer_id, fid, target)
-        return super().item_geojson(layer_id, fid, target)
-
-    def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
-        """A stored feature, or one hexagon by its cell number."""
-        layer = self.hexbins.get(layer_id)
-        if layer is None:
-            return self.base.get(layer_id, fid)
+    def _computed_get(self, layer_id: str, fid: int) -> FeatureRecord | None:
+        """One hexagon by its cell number."""
+        layer = self.hexbins[layer_id]
         if fid >= 1 << 63 or resolution(fid) != layer.res:
             return None
         hexagons = self._hexagons(layer, None, None)
@@ -198,85 +137,17 @@ class HexbinStore(FeatureStore):
         properties = self._properties(layer, hexagons.counts[index])
         return FeatureRecord(fid, hexagons.polygons[index], properties, properties["zone_id"])
 
-    def count(self, layer_id: str) -> int:
-        """Features of a stored layer; hexagons holding at least one counted feature."""
-        layer = self.hexbins.get(layer_id)
-        if layer is None:
-            return self.base.count(layer_id)
-        return len(self._hexagons(layer, None, None).cells)
+    def _computed_count(self, layer_id: str) -> int:
+        """Hexagons holding at least one counted feature."""
+        return len(self._hexagons(self.hexbins[layer_id], None, None).cells)
 
-    def extent(self, layer_id: str) -> LayerExtent:
+    def _computed_extent(self, layer_id: str) -> LayerExtent:
         """A hexbin collection spans the layer it counts."""
-        layer = self.hexbins.get(layer_id)
-        return self.base.extent(layer_id if layer is None else layer.source.id)
+        return self.base.extent(self.hexbins[layer_id].source.id)
 
-    def exists(self, layer_id: str) -> bool:
-        """A hexbin collection exists when the layer it counts does."""
-        layer = self.hexbins.get(layer_id)
-        return self.base.exists(layer_id if layer is None else layer.source.id)
+    def _computed_exists(self, layer_id: str) -> bool:
+        return self.base.exists(self.hexbins[layer_id].source.id)
 
-    def data_version(self, layer_id: str) -> int:
+    def _computed_version(self, layer_id: str) -> int:
         """A hexbin collection changes with the layer it counts."""
-        layer = self.hexbins.get(layer_id)
-        return self.base.data_version(layer_id if layer is None else layer.source.id)
-
-    def store_version(self) -> int:
-        """The base store's write counter (hexbins are computed from it)."""
-        return self.base.store_version()
-
-    def hex_counts(self, layer_id: str, query: HexCountQuery) -> HexCounts:
-        """Passed to the stored layers."""
-        return self.base.hex_counts(layer_id, query)
-
-    def ensure_layers(self, layers: Sequence[LayerDefinition]) -> None:
-        """Only stored layers have tables."""
-        self.base.ensure_layers([layer for layer in layers if layer.id not in self.hexbins])
-
-    def replace_all(
-        self, layer_id: str, frame: gpd.GeoDataFrame, progress: Progress | None = None
-    ) -> WriteReport:
-        """Hexbin collections are computed, never written."""
-        self._refuse_write(layer_id)
-        return self.base.replace_all(layer_id, frame, progress)
-
-    def reindex(self, layer_id: str, progress: Progress | None = None) -> int:
-        """Rebuild a stored layer's H3 index (hexbins follow it)."""
-        self._refuse_write(layer_id)
-        return self.base.reindex(layer_id, progress)
-
-    def edit(self) -> AbstractContextManager[FeatureEdit]:
-        """Single-feature writes go to the stored layers (hexbin layers are not in its registry)."""
-        return self.base.edit()
-
-    def own_table(self, name: str) -> str:
-        """The base store's own tables."""
-        return self.base.own_table(name)
-
-    def fetch_own(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Reads of the base store's own tables."""
-        return self.base.fetch_own(sql, params)
-
-    def create_own_tables(self) -> None:
-        """The base store's workflow tables."""
-        self.base.create_own_tables()
-
-    def migrate(self, progress: Callable[[str], Progress]) -> list[str]:
-        """Migrations belong to the stored layers."""
-        return self.base.migrate(progress)
-
-    def upgrade_metadata(self) -> None:
-        """Migrations belong to the stored layers."""
-        self.base.upgrade_metadata()
-
-    def close(self) -> None:
-        """Close the base store."""
-        self.base.close()
-
-    def _refuse_write(self, layer_id: str) -> None:
-        if layer_id in self.hexbins:
-            raise SchemaViolation(f"{layer_id} is computed from its layer and cannot be written")
-
-
-def _sort_value(value: Any) -> tuple[int, Any]:
-    """NULLs sort last, like the stores' SQL in ascending order."""
-    return (1, 0) if value is None else (0, value)
+        return self.base.data_version(self.hexbins[layer_id].source.id)

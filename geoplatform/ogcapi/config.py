@@ -98,10 +98,10 @@ def build_pygeoapi_config(
         "max_items": settings.page_limit_max,
         "on_exceed": "throttle",
     }
-    hexbins = getattr(store, "hexbins", {})  # hexbin collections have no tiles yet
+    computed = getattr(store, "computed_layers", frozenset())  # computed: no tiles yet
     config["resources"] = {
         layer.id: _resource(
-            layer, store, store_key, settings.server.base_url(), layer.id not in hexbins
+            layer, store, store_key, settings.server.base_url(), layer.id not in computed
         )
         for layer in catalog.public()
     }

@@ -27,3 +27,23 @@ def path_parameter(name: str, description: str, schema: dict[str, Any]) -> dict[
         "description": description,
         "schema": schema,
     }
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An error response: the OGC exception members (and RFC 9457 ones beside them)."""
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["code", "description"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "description": {"type": "string"},
+                        "parameter": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
