@@ -20,6 +20,7 @@ import shapely
 
 from geoplatform.errors import StoreUnavailable
 from geoplatform.store.base import FeatureQuery, FeatureRecord, FeatureStore
+from geoplatform.store.workflow import OWN_TABLE_NAMES
 
 PAGE = 10_000
 Report = Callable[[str], None]
@@ -81,6 +82,28 @@ def copy_layers(source: FeatureStore, target: FeatureStore, report: Report) -> d
     return counts
 
 
+def copy_own_tables(source: FeatureStore, target: FeatureStore, report: Report) -> dict[str, int]:
+    """Copy the workflow tables (keys, cases, history, audit ...) in one transaction.
+
+    Both backends create these tables from the same DDL, so columns line up in
+    order and every value is a text or an integer on either side.
+    """
+    counts: dict[str, int] = {}
+    with target.edit() as edit:
+        for name in OWN_TABLE_NAMES:
+            rows = [
+                tuple(row)
+                for row in source.fetch_own(f"SELECT * FROM {source.own_table(name)}", ())
+            ]
+            edit.execute(f"DELETE FROM {edit.table(name)}", ())
+            if rows:
+                marks = ", ".join([edit.mark] * len(rows[0]))
+                edit.execute_many(f"INSERT INTO {edit.table(name)} VALUES ({marks})", rows)
+            counts[name] = len(rows)
+            report(f"{name}: {len(rows)}/{len(rows)}")
+    return counts
+
+
 def move_to_gpkg(source: FeatureStore, target: Path, report: Report) -> dict[str, int]:
     """Copy a whole store into a new GeoPackage at ``target``, atomically (rename)."""
     from geoplatform.store.gpkg import GeoPackageStore
@@ -90,6 +113,7 @@ def move_to_gpkg(source: FeatureStore, target: Path, report: Report) -> dict[str
         leftover.unlink()
     with GeoPackageStore(partial, source.catalog) as staged:
         counts = copy_layers(source, staged, report)
+        copy_own_tables(source, staged, report)
         _check_same(source, staged)
     for suffix in ("-wal", "-shm"):
         Path(str(partial) + suffix).unlink(missing_ok=True)
@@ -109,6 +133,7 @@ def move_to_postgis(source: FeatureStore, dsn: str, schema: str, report: Report)
     try:
         with PostGISStore(dsn, source.catalog, schema=staging) as staged:
             counts = copy_layers(source, staged, report)
+            copy_own_tables(source, staged, report)
             _check_same(source, staged)
         with psycopg.connect(dsn) as connection, connection.transaction():
             connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

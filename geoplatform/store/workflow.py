@@ -21,6 +21,12 @@ shared ``YYYY-MM-DDThh:mm:ss.sssZ`` form (sorts as it reads, same in both stores
 
 from __future__ import annotations
 
+OWN_TABLE_NAMES = (
+    "gp_principal", "gp_case", "gp_case_event", "gp_idempotency", "gp_case_media",
+    "gp_counter", "gp_feature_history", "gp_audit",
+)  # fmt: skip
+"""Every workflow table, in the order a copy writes them."""
+
 
 def own_tables(integer: str) -> list[str]:
     """DDL of the workflow tables (idempotent); ``integer`` is the 64-bit integer type."""

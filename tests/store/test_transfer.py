@@ -8,6 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from geoplatform.auth import Role
+from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.store.backup import (
     RestoreError,
     backup_gpkg,
@@ -42,16 +44,20 @@ def test_move_gpkg_to_postgis_and_back_is_lossless(
     schema = "move_test_target"
     drop_schema(postgis_dsn, schema)
     before = fingerprint(source)
+    principal, key = PrincipalRegistry(source).add("moved along", [Role.acceptor])
     messages: list[str] = []
     try:
         move_to_postgis(source, postgis_dsn, schema, messages.append)
         with PostGISStore(postgis_dsn, catalog, schema=schema) as moved:
             assert fingerprint(moved) == before
             assert moved.get("poi", 21).properties["name"] == "派出所戊"
+            assert PrincipalRegistry(moved).authenticate(key) == principal  # workflow tables too
             back = tmp_path / "back.gpkg"
             move_to_gpkg(moved, back, messages.append)
         with GeoPackageStore(back, catalog) as returned:
             assert fingerprint(returned) == before
+            assert PrincipalRegistry(returned).authenticate(key) == principal
+        assert "gp_principal: 1/1" in messages
         assert "poi: 5/5" in messages
         # a second move replaces the target whole
         source.replace_all("poi", poi_frame().iloc[:1])
