@@ -252,25 +252,25 @@ class PhotoService:
 
     def list_photos(self, principal: Principal, case_id: str) -> Answer:
         """``GET /cases/{id}/photos``: every photo of a case the caller may see."""
-        with self.cases.store.edit() as edit:
-            self.cases._visible(edit, principal, case_id)
-            rows = self._rows(edit, case_id)
+        reader = records.Reader(self.cases.store)
+        self.cases._visible(reader, principal, case_id)
+        rows = self._rows(reader, case_id)
         body = self._document(case_id, rows, staff=_is_staff(principal))
         return Answer(200, orjson.dumps(body), {})
 
     def photo(self, principal: Principal, case_id: str, sha256: str) -> StoredPhoto:
         """``GET /cases/{id}/photos/{sha256}``: the bytes of one photo of a visible case."""
-        with self.cases.store.edit() as edit:
-            self.cases._visible(edit, principal, case_id)
-            found = (
-                edit.execute(
-                    f"SELECT media_type FROM {edit.table('gp_case_media')} "
-                    f"WHERE case_id = {edit.mark} AND sha256 = {edit.mark}",
-                    (case_id, sha256),
-                ).fetchone()
-                if _is_sha256(sha256)
-                else None
-            )
+        reader = records.Reader(self.cases.store)
+        self.cases._visible(reader, principal, case_id)
+        found = (
+            reader.execute(
+                f"SELECT media_type FROM {reader.table('gp_case_media')} "
+                f"WHERE case_id = {reader.mark} AND sha256 = {reader.mark}",
+                (case_id, sha256),
+            ).fetchone()
+            if _is_sha256(sha256)
+            else None
+        )
         media_type = None if found is None else str(found[0])
         if media_type not in FORMATS:
             raise NotFound("no such photo of this case")
@@ -282,7 +282,7 @@ class PhotoService:
     # -- helpers --------------------------------------------------------------------------
 
     @staticmethod
-    def _rows(edit: FeatureEdit, case_id: str) -> list[dict[str, Any]]:
+    def _rows(edit: FeatureEdit | records.Reader, case_id: str) -> list[dict[str, Any]]:
         rows = edit.execute(
             f"SELECT {_COLUMNS} FROM {edit.table('gp_case_media')} "
             f"WHERE case_id = {edit.mark} ORDER BY event_seq, added_at, sha256",

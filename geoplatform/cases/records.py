@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from geoplatform.store.base import FeatureRecord, FeatureStore
 from geoplatform.store.editing import FeatureEdit
 
 CASE_COLUMNS = (
@@ -83,6 +84,40 @@ class StoredAnswer:
     body: bytes
 
 
+class _Rows:
+    """The rows of one read, answered like a cursor."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+
+class Reader:
+    """Reads of the case tables outside any write transaction (no write lock taken).
+
+    It offers what the read functions of this module use of a ``FeatureEdit``
+    (``execute``, ``mark``, ``table``, ``store``, ``get``), so reads share them.
+    """
+
+    def __init__(self, store: FeatureStore) -> None:
+        self.store = store
+        self.mark = store.placeholder
+
+    def execute(self, sql: str, params: Any = ()) -> _Rows:
+        return _Rows([tuple(r) for r in self.store.fetch_own(sql, tuple(params))])
+
+    def table(self, name: str) -> str:
+        return self.store.own_table(name)
+
+    def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
+        return self.store.get(layer_id, fid)
+
+
 def _marks(edit: FeatureEdit, n: int) -> str:
     return ", ".join([edit.mark] * n)
 
@@ -96,7 +131,7 @@ def insert_case(edit: FeatureEdit, row: CaseRow) -> None:
     )
 
 
-def read_case(edit: FeatureEdit, case_id: str, *, lock: bool = False) -> CaseRow | None:
+def read_case(edit: FeatureEdit | Reader, case_id: str, *, lock: bool = False) -> CaseRow | None:
     """The private row of a case (locked until the transaction ends on PostGIS)."""
     suffix = edit.store.lock_suffix if lock else ""
     row = edit.execute(
@@ -210,7 +245,7 @@ def audit(
     )
 
 
-def history(edit: FeatureEdit, case_id: str) -> list[Event]:
+def history(edit: FeatureEdit | Reader, case_id: str) -> list[Event]:
     """Every history row of a case, in order."""
     rows = edit.execute(
         "SELECT case_id, seq, action, from_status, to_status, actor_id, actor_role, actor_org, "

@@ -319,15 +319,15 @@ class CaseService:
 
     def read(self, principal: Principal, case_id: str) -> Answer:
         """``GET /cases/{id}``: staff read every case, a citizen only its own."""
-        with self.store.edit() as edit:
-            row = self._visible(edit, principal, case_id)
-            return self._document_answer(edit, row, 200, principal)
+        reader = records.Reader(self.store)
+        row = self._visible(reader, principal, case_id)
+        return self._document_answer(reader, row, 200, principal)
 
     def history(self, principal: Principal, case_id: str) -> Answer:
         """``GET /cases/{id}/history``: every action, in order."""
-        with self.store.edit() as edit:
-            row = self._visible(edit, principal, case_id)
-            events = records.history(edit, case_id)
+        reader = records.Reader(self.store)
+        row = self._visible(reader, principal, case_id)
+        events = records.history(reader, case_id)
         document = history_document(row, events, self.base_url, staff=_is_staff(principal))
         return Answer(200, orjson.dumps(document), {"ETag": etag(row)})
 
@@ -362,7 +362,9 @@ class CaseService:
         tail = str(row[0])[len(prefix) :]
         return int(tail) if tail.isdigit() else 0
 
-    def _visible(self, edit: FeatureEdit, principal: Principal, case_id: str) -> CaseRow:
+    def _visible(
+        self, edit: FeatureEdit | records.Reader, principal: Principal, case_id: str
+    ) -> CaseRow:
         """The case if the caller may see it; otherwise the answer of a missing case."""
         self._need_login(principal)
         row = records.read_case(edit, case_id)
@@ -380,7 +382,7 @@ class CaseService:
         return _is_staff(principal) or row.reporter_id == principal.id
 
     def _document_answer(
-        self, edit: FeatureEdit, row: CaseRow, status: int, principal: Principal
+        self, edit: FeatureEdit | records.Reader, row: CaseRow, status: int, principal: Principal
     ) -> Answer:
         feature = edit.get(CASE_LAYER, row.fid)
         document = case_document(
