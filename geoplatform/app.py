@@ -42,6 +42,7 @@ from geoplatform.ogcapi.runtime import register_store
 from geoplatform.open311.router import build_router as build_open311_router
 from geoplatform.settings import Settings
 from geoplatform.store import FeatureStore, open_store
+from geoplatform.tiles.cache import tile_cache
 from geoplatform.tiles.router import build_router as build_tiles_router
 from geoplatform.web.cache import ResponseCacheMiddleware
 from geoplatform.web.edge import EdgeMiddleware
@@ -57,6 +58,7 @@ def open_catalog_and_store(settings: Settings) -> tuple[LayerCatalog, FeatureSto
     catalog = load_catalog(settings.layers_dir)
     store = open_store(settings.store, catalog)
     store.ensure_layers(list(catalog))
+    tile_cache(settings, store)  # every write through this store drops the tiles it touches
     return catalog, store
 
 
@@ -112,7 +114,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(build_dggs_router(hex_service, base_url))
     app.include_router(build_hex_router(hex_service, base_url))
     app.include_router(build_indicator_router(store, catalog, base_url))
-    app.include_router(build_tiles_router(catalog, store, base_url))
+    app.include_router(build_tiles_router(catalog, store, base_url, tile_cache(settings, store)))
     registry = PrincipalRegistry(store, settings.auth.cache_seconds)
     cases = CaseService(
         store,

@@ -1,4 +1,4 @@
-"""geoplatform.cli: the ``geoplatform`` command (serve, demo, import, layers)."""
+"""geoplatform.cli: the ``geoplatform`` command (serve, demo, import, layers, tiles)."""
 
 from __future__ import annotations
 
@@ -424,6 +424,75 @@ def principal_disable(principal_id: str) -> None:
     with store:
         PrincipalRegistry(store).disable(principal_id)
     _say(f"principal {principal_id} disabled")
+
+
+@cli.group()
+def tiles() -> None:
+    """The vector tile cache on disk: fill it ahead of visitors, or clear it."""
+
+
+@tiles.command(name="seed")
+@click.option("--layer", "layer_id", required=True, help="A public layer id.")
+@click.option(
+    "--tms",
+    "tms_id",
+    default="WebMercatorQuad",
+    show_default=True,
+    help="WebMercatorQuad, WorldCRS84Quad or CGCS2000Quad.",
+)
+@click.option("--bbox", required=True, help="minx,miny,maxx,maxy in lon/lat degrees.")
+@click.option("--zooms", required=True, help="One zoom (14) or a range (10-15).")
+def tiles_seed(layer_id: str, tms_id: str, bbox: str, zooms: str) -> None:
+    """Build and keep every tile of a layer over BBOX and ZOOMS not cached yet."""
+    from geoplatform.app import open_catalog_and_store
+    from geoplatform.errors import LayerNotFound
+    from geoplatform.tiles.cache import tile_cache
+    from geoplatform.tiles.matrixsets import matrix_set
+    from geoplatform.tiles.seed import parse_bbox, parse_zooms, plan, seed
+
+    settings = _settings()
+    chosen, area, levels = matrix_set(tms_id), parse_bbox(bbox), parse_zooms(zooms)
+    catalog, store = open_catalog_and_store(settings)
+    with store:
+        layer = next((found for found in catalog.public() if found.id == layer_id), None)
+        if layer is None:
+            raise LayerNotFound(f"no collection '{layer_id[:64]}' with tiles")
+        cache = tile_cache(settings, store)
+        if cache is None:
+            raise click.ClickException("the tile cache is off (GEOPLATFORM_TILES__CACHE)")
+        cache.check_layers([layer])
+        blocks = plan(chosen, area, levels)
+        label = f"{layer.id} {chosen.id} z{levels.start}-{levels.stop - 1}"
+        started = time.perf_counter()
+        report = seed(cache, store, layer, chosen, blocks, _progress(f"seeding {label}"))
+    click.echo(
+        f"{label}: {report.total} tiles, {report.written} written ({report.empty} empty), "
+        f"{report.already} already cached, {report.skipped} not kept (a write was under way) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+@tiles.command(name="clear")
+@click.argument("layer_ids", nargs=-1)
+def tiles_clear(layer_ids: tuple[str, ...]) -> None:
+    """Drop the cached tiles of LAYER_IDS (default: every layer).
+
+    Needed only after writes that bypass geoplatform (psql, ogr2ogr) or a
+    PostGIS restore; every write through geoplatform drops its own tiles.
+    """
+    from geoplatform.app import open_catalog_and_store
+    from geoplatform.tiles.cache import tile_cache
+
+    settings = _settings()
+    catalog, store = open_catalog_and_store(settings)
+    with store:
+        chosen = [catalog.get(i).id for i in layer_ids] or [layer.id for layer in catalog]
+        cache = tile_cache(settings, store)
+        if cache is None:
+            raise click.ClickException("the tile cache is off (GEOPLATFORM_TILES__CACHE)")
+        for layer_id in chosen:
+            cache.clear(layer_id)
+    click.echo(f"cleared the cached tiles of {len(chosen)} layer(s) in {cache.root}")
 
 
 @cli.command(name="layers")

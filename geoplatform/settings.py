@@ -68,6 +68,15 @@ class MediaSettings(BaseModel):
     """Largest decoded image (width x height), checked before any pixel is decoded."""
 
 
+class TileSettings(BaseModel):
+    """The vector tile cache on disk (see geoplatform/tiles/cache.py)."""
+
+    cache: bool = True
+    """Keep built tiles as files; every write drops exactly the tiles it touched."""
+    cache_dir: Path = PROJECT_ROOT / "tiles" / "cache"
+    """Shared by every worker and command on this machine (one folder per store inside)."""
+
+
 class AuthSettings(BaseModel):
     """How credentials are checked."""
 
@@ -90,5 +99,6 @@ class Settings(BaseSettings):
     cases: CaseSettings = CaseSettings()
     auth: AuthSettings = AuthSettings()
     media: MediaSettings = MediaSettings()
+    tiles: TileSettings = TileSettings()
     page_limit_default: int = Field(default=100, ge=1)
     page_limit_max: int = Field(default=10000, ge=1)

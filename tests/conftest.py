@@ -23,6 +23,7 @@ from geoplatform.settings import (
     ServerSettings,
     Settings,
     StoreSettings,
+    TileSettings,
 )
 from geoplatform.store import open_store
 from geoplatform.store.base import FeatureStore
@@ -115,6 +116,7 @@ def demo_settings(
         generated_dir=directory / "generated",
         server=ServerSettings(port=free_port()),
         media=MediaSettings(media_dir=directory / "media"),
+        tiles=TileSettings(cache_dir=directory / "tiles"),
     )
     _, store = open_catalog_and_store(settings)
     with store:
@@ -202,6 +204,7 @@ def live_server(
         "GEOPLATFORM_STORE__POSTGIS_SCHEMA": demo_settings.store.postgis_schema,
         "GEOPLATFORM_GENERATED_DIR": str(generated),
         "GEOPLATFORM_MEDIA__MEDIA_DIR": str(demo_settings.media.media_dir),
+        "GEOPLATFORM_TILES__CACHE_DIR": str(demo_settings.tiles.cache_dir),
         "GEOPLATFORM_SERVER__ACCESS_LOG": "true",
     }
     process, url = start_server(env, generated / "server.log")

@@ -15,6 +15,10 @@ Every change keeps what the bulk writer keeps, in the same transaction:
   geometries in; a delete does not shrink it), the time range and the write
   counter that cache keys read. The statistics row is read for update first, so
   concurrent edits of one layer are serialised and aggregates never race.
+
+It also remembers where each layer changed (``touched_bounds``: the lon/lat box of
+every old and new geometry), so that the store's commit listeners can drop what
+they derived from exactly those places (the tile cache) instead of whole layers.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from shapely.geometry.base import BaseGeometry
 from geoplatform.catalog import LayerDefinition
 from geoplatform.errors import InvalidGeometry, SchemaViolation
 from geoplatform.hexgrid import cell_at, covers, parent
-from geoplatform.store.base import FeatureRecord
+from geoplatform.store.base import BBox, FeatureRecord
 from geoplatform.store.gpkg_format import quote
 from geoplatform.store.hexindex import HexTables, compile_text
 from geoplatform.store.values import storage_value
@@ -67,6 +71,9 @@ class FeatureEdit:
         self.connection = connection
         self.mark = store.placeholder
         self._stats: dict[str, _LayerStats] = {}
+        self.touched_bounds: dict[str, list[BBox]] = {}
+        """Per changed layer, the lon/lat box of every geometry added, changed or removed
+        (a layer changed only in features without geometry has an empty list)."""
 
     # -- workflow tables ----------------------------------------------------------------
 
@@ -120,6 +127,7 @@ class FeatureEdit:
             (self.store.geometry_value(geometry), *values.values()),
         ).fetchone()
         fid = int(row[0])
+        self._touch(layer.id, geometry)
         self._index(layer, fid, geometry, sign=+1)
         stats.count += 1
         self._grow(layer, stats, geometry, values)
@@ -148,6 +156,9 @@ class FeatureEdit:
         old = self.get(layer.id, fid)
         if old is None:
             return False
+        self._touch(layer.id, old.geometry)  # its properties are drawn there too
+        if write_geometry:
+            self._touch(layer.id, geometry)
         self._index(layer, fid, old.geometry, sign=-1)
         assignments = [f"{quote(n)} = {self.mark}" for n in values]
         params: list[Any] = list(values.values())
@@ -171,6 +182,7 @@ class FeatureEdit:
         old = self.get(layer.id, fid)
         if old is None:
             return False
+        self._touch(layer.id, old.geometry)
         self._index(layer, fid, old.geometry, sign=-1)
         self.execute(
             f"DELETE FROM {self.store._table(layer.id)} WHERE fid = {self.mark}", (int(fid),)
@@ -178,6 +190,13 @@ class FeatureEdit:
         stats.count -= 1
         stats.touched = True
         return True
+
+    def _touch(self, layer_id: str, geometry: BaseGeometry | None) -> None:
+        """Remember that ``layer_id`` changed where ``geometry`` lies (see ``touched_bounds``)."""
+        boxes = self.touched_bounds.setdefault(layer_id, [])
+        if geometry is not None and not geometry.is_empty:
+            minx, miny, maxx, maxy = geometry.bounds
+            boxes.append((minx, miny, maxx, maxy))
 
     # -- checks ---------------------------------------------------------------------
 

@@ -458,7 +458,7 @@ class GeoPackageStore(SqlStore):
             f"VALUES ({', '.join('?' * (len(names) + 2))})"
         )
         self.ensure_layers([layer])
-        with self._writing() as connection:
+        with self._announced({layer.id: None}), self._writing() as connection:
             connection.execute(f"DELETE FROM {quote(layer.id)}")
             connection.execute("DELETE FROM sqlite_sequence WHERE name = ?", (layer.id,))
             for start in range(0, total, CHUNK_ROWS):

@@ -478,7 +478,11 @@ class PostGISStore(SqlStore):
         self.ensure_layers([layer])
         table = self._table(layer.id)
         target = ", ".join(["fid", "geom", *(quote(n) for n in names)])
-        with self._connection() as connection, connection.transaction():
+        with (
+            self._announced({layer.id: None}),
+            self._connection() as connection,
+            connection.transaction(),
+        ):
             connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
             connection.execute(f"DELETE FROM {table}")
             with connection.cursor().copy(f"COPY {table} ({target}) FROM STDIN") as copy:

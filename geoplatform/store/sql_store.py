@@ -3,15 +3,21 @@
 Each backend supplies its SQL dialect, how it names a table, how it runs a read,
 which WHERE clauses a query becomes and how raw rows become features; the page
 and count logic, and the checks before a bulk write, are written once here.
+
+Commit listeners (``on_commit``) hear of every write through the store object:
+which layers changed and where, just before the commit and once it has ended.
+Caches of derived answers (the tile cache) use them to drop exactly what a write
+made stale, in every process that shares them.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +27,7 @@ from geoplatform.errors import InvalidParameter, SchemaViolation, StoreUnavailab
 from geoplatform.hexgrid import covers, descendant_range, parent_masks, resolution
 from geoplatform.store import migrations
 from geoplatform.store.base import (
+    BBox,
     FeaturePage,
     FeatureQuery,
     FeatureRecord,
@@ -75,6 +82,32 @@ def order_by(query: FeatureQuery) -> str:
     return ", ".join([*terms, "fid ASC"])
 
 
+LOGGER = logging.getLogger("geoplatform.store")
+
+Changes = Mapping[str, Sequence[BBox] | None]
+"""What one write changed: per layer, the lon/lat boxes of every geometry it added,
+changed or removed, or None when the whole layer may have changed (bulk writes)."""
+
+
+class CommitListener(Protocol):
+    """Told about every write through a store object (see ``SqlStore.on_commit``)."""
+
+    def before_commit(self, changes: Changes) -> None:
+        """Called before the write commits (a bulk write: before it starts).
+
+        Raising refuses the write: it rolls back and the error reaches the caller.
+        A listener that raises is not called after: it undoes its own work first.
+        """
+
+    def after_commit(self, changes: Changes) -> None:
+        """Called once the transaction has ended, committed or failed at its commit.
+
+        A commit that fails may still have landed (a connection lost during
+        COMMIT), so listeners act as if it had. Errors are logged, never raised:
+        the write is already decided.
+        """
+
+
 MAX_ZONE_RANGES = 64
 """Up to this many zones coarser than the index are matched by index ranges."""
 MAX_ZONES_PER_QUERY = 5000
@@ -87,6 +120,38 @@ class SqlStore(FeatureStore):
     placeholder: ClassVar[str]
     geometry_select: ClassVar[str]
     """SQL expression returning the geometry as the backend's ``_records`` expects."""
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """Tell ``listener`` about every later write through this store object.
+
+        Adding a listener equal to one already added does nothing, so each
+        composition root can attach what it needs without counting.
+        """
+        listeners: list[CommitListener] = self.__dict__.setdefault("_commit_listeners", [])
+        if listener not in listeners:
+            listeners.append(listener)
+
+    @contextmanager
+    def _announced(self, changes: Changes) -> Iterator[None]:
+        """Run the listeners around the commit inside the block (see ``CommitListener``)."""
+        listeners = list(self.__dict__.get("_commit_listeners", ()))
+        if not changes or not listeners:
+            yield
+            return
+        told: list[CommitListener] = []
+        try:
+            for listener in listeners:
+                listener.before_commit(changes)
+                told.append(listener)
+            yield
+        finally:
+            for listener in told:
+                try:
+                    listener.after_commit(changes)
+                except Exception:
+                    LOGGER.exception(
+                        "commit listener failed after a write of %s", ", ".join(changes)
+                    )
 
     @abc.abstractmethod
     def _table(self, layer_id: str) -> str:
@@ -347,11 +412,17 @@ class SqlStore(FeatureStore):
 
     @contextmanager
     def edit(self) -> Iterator[FeatureEdit]:
-        """Single-feature writes and workflow statements in one transaction (see editing.py)."""
-        with self._transaction() as connection:
-            edit = FeatureEdit(self, connection)
-            yield edit
-            edit.finish()
+        """Single-feature writes and workflow statements in one transaction (see editing.py).
+
+        The commit listeners hear of the layers changed, with their touched boxes,
+        between the last statement and the commit, and again once it has ended.
+        """
+        with ExitStack() as around_commit:
+            with self._transaction() as connection:
+                edit = FeatureEdit(self, connection)
+                yield edit
+                edit.finish()
+                around_commit.enter_context(self._announced(edit.touched_bounds))
 
     def reindex(self, layer_id: str, progress: Progress | None = None) -> int:
         """Rebuild the layer's H3 cover and aggregates from its stored rows, atomically."""
@@ -365,7 +436,7 @@ class SqlStore(FeatureStore):
         records = self._records(layer, [], rows)
         fids = np.asarray([r.fid for r in records], dtype=np.int64)
         geometries = np.asarray([r.geometry for r in records], dtype=object)
-        with self._transaction() as connection:
+        with self._announced({layer.id: None}), self._transaction() as connection:
             self._write_hex_index(connection, layer, fids, geometries, progress)
         return int(self._fetch(f"SELECT count(*) FROM {self.hex_tables(layer).cover}", [])[0][0])
 

@@ -1,12 +1,16 @@
-"""geoplatform.web.cache: whole answers of the H3 and tile routes, kept until the store changes.
+"""geoplatform.web.cache: whole answers of the H3 routes, kept until the store changes.
 
-Zone queries, zone data, hexbin collections, ``/hex`` and vector tiles are pure functions of
+Zone queries, zone data, hexbin collections and ``/hex`` are pure functions of
 the request and the stored rows. Their successful answers are kept in memory
 under the request (method, path, query, the headers that select the
 representation) and the store's write counter, which every committed write
 moves: a repeated question costs one read of the counter, and no answer
 outlives a write, in any worker. Only anonymous, public answers exist today;
 once requests carry credentials, the caller's scope must join the key.
+
+Vector tiles are not kept here: their own cache (geoplatform/tiles/cache.py)
+keeps them on disk across writes that do not touch them, and answers
+``If-None-Match`` with 304, which a copy kept here would not.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ MAX_ENTRY_BYTES = 4 * 1024 * 1024
 MAX_TOTAL_BYTES = 128 * 1024 * 1024
 CACHED_PATHS = re.compile(
     r"^(/dggs(/.*)?|/collections/[^/]+/dggs(/.*)?|/collections/[a-z0-9_]+_hex[0-9]+/items(/[^/]*)?"
-    r"|/hex/[^/]+|/collections/[^/]+/tiles/[^/]+/[0-9]+/[0-9]+/[0-9]+)$"
+    r"|/hex/[^/]+)$"
 )
 _VARY = (b"accept", b"accept-language")
 

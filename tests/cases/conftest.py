@@ -75,6 +75,7 @@ def copy_demo(demo_settings: Settings, demo_store: FeatureStore, directory: Path
             "store": store,
             "generated_dir": directory / "generated",
             "media": demo_settings.media.model_copy(update={"media_dir": directory / "media"}),
+            "tiles": demo_settings.tiles.model_copy(update={"cache_dir": directory / "tiles"}),
         }
     )
 
@@ -89,6 +90,7 @@ def server_env(settings: Settings, directory: Path) -> dict[str, str]:
         "GEOPLATFORM_STORE__POSTGIS_SCHEMA": settings.store.postgis_schema,
         "GEOPLATFORM_GENERATED_DIR": str(directory / "generated"),
         "GEOPLATFORM_MEDIA__MEDIA_DIR": str(settings.media.media_dir),
+        "GEOPLATFORM_TILES__CACHE_DIR": str(settings.tiles.cache_dir),
     }
 
 
