@@ -220,3 +220,7 @@ def client(demo_settings: Settings) -> Iterator[TestClient]:
 
     with TestClient(create_app(demo_settings), base_url=demo_settings.server.base_url()) as c:
         yield c
+
+
+# One case-loop server per session, for tests/cases and tests/indicators alike.
+from tests.case_loop import loop  # noqa: E402, F401

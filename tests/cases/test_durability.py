@@ -17,7 +17,7 @@ from geoplatform.auth import Role
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.store import open_store
 from geoplatform.store.base import FeatureQuery
-from tests.cases.conftest import copy_demo, server_env
+from tests.case_loop import copy_demo, server_env
 from tests.conftest import start_server
 
 BURST = 120

@@ -9,7 +9,7 @@ import pytest
 from geoplatform.auth import Role
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.store.base import FeatureQuery
-from tests.cases.conftest import ORG_A, ORG_B, Loop
+from tests.case_loop import ORG_A, ORG_B, Loop
 
 ITEMS = "/collections/component/items"
 GEOJSON = {"Content-Type": "application/geo+json"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geoplatform.cases.lifecycle import State
-from tests.cases.conftest import ORG_A, Loop
+from tests.case_loop import ORG_A, Loop
 from tests.cases.test_loop import act, case_in, report
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from geoplatform.cases.lifecycle import ACTIONS, STATUS_LABELS, State
 from geoplatform.store.base import FeatureQuery
-from tests.cases.conftest import ORG_A, ORG_B, Loop
+from tests.case_loop import ORG_A, ORG_B, Loop
 
 MANHOLE = "01001"
 _keys = itertools.count()

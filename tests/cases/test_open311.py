@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from geoplatform.store.base import FeatureQuery
-from tests.cases.conftest import ORG_A, Loop
+from tests.case_loop import ORG_A, Loop
 
 V2 = "/open311/v2"
 CLOSING = [  # the whole loop, by the roles that take each step

@@ -26,7 +26,7 @@ from geoplatform.cases.timelimits import TimeLimitTable
 from geoplatform.catalog import LayerCatalog
 from geoplatform.errors import Conflict, PayloadTooLarge, SchemaViolation, UnsupportedMediaType
 from geoplatform.hexapi.service import HexService
-from tests.cases.conftest import Loop
+from tests.case_loop import Loop
 from tests.cases.test_loop import STEPS, act, body_for, key, report
 
 GPS_IFD = 34853

@@ -19,7 +19,7 @@ import pytest
 from geoplatform.auth import Role
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.store.base import FeatureQuery
-from tests.cases.conftest import ORG_A, Loop
+from tests.case_loop import ORG_A, Loop
 
 QGIS_PYTHON = "/usr/bin/python3"
 PROBE = Path(__file__).with_name("qgis_edit_probe.py")

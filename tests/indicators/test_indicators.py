@@ -21,7 +21,7 @@ from geoplatform.indicators.terms import Dimension
 from geoplatform.ogcapi.params import parse_datetime
 from geoplatform.store.base import FeatureQuery, FeatureStore, TimeInterval
 from geoplatform.store.values import utc_text
-from tests.cases.conftest import ORG_A, ORG_B, Loop
+from tests.case_loop import ORG_A, ORG_B, Loop
 from tests.cases.test_loop import act, body_for, report
 
 NOT_DUE = {"已上报", "核实中", "不予立案", "已作废"}

@@ -1,4 +1,4 @@
-"""The case loop's fixtures: a private copy of the demo city, principals of every role, a client.
+"""The case loop's session fixture: a copy of the demo city behind a real server, and keys.
 
 Cases are written into a copy, so the tests of the other routes keep reading the
 demo city exactly as built.
