@@ -6,8 +6,12 @@ header a client could set), so a department can act only for itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+ORG_CODE = re.compile(r"[0-9A-Z]{18}")
+"""A department's code (统一社会信用代码), as the layer registry writes it."""
 
 
 class Role(StrEnum):
@@ -61,6 +65,16 @@ class Principal:
     def has(self, role: Role) -> bool:
         """True when the caller holds ``role``."""
         return role in self.roles
+
+    @property
+    def is_staff(self) -> bool:
+        """True for every role but the public's: staff read every case, citizens their own."""
+        return bool(self.roles - {Role.citizen})
+
+
+def is_org_code(text: object) -> bool:
+    """True for the shape of a 统一社会信用代码: 18 characters of 0-9 and A-Z."""
+    return isinstance(text, str) and ORG_CODE.fullmatch(text) is not None
 
 
 ANONYMOUS = Principal(id="anonymous", name="public", roles=frozenset())

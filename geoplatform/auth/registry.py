@@ -13,13 +13,12 @@ import time
 import uuid
 
 from geoplatform.auth.keys import is_well_formed, key_digest, new_key
-from geoplatform.auth.principals import Principal, Role
+from geoplatform.auth.principals import Principal, Role, is_org_code
 from geoplatform.errors import InvalidParameter, NotFound, Unauthorized
 from geoplatform.store.base import FeatureStore
 from geoplatform.store.values import utc_text
 
 CACHE_SECONDS = 10.0
-_ORG_CODE_LENGTH = 18
 _COLUMNS = "id, name, roles, org_code, disabled"
 
 
@@ -40,9 +39,7 @@ class PrincipalRegistry:
             raise InvalidParameter("a principal needs a name")
         if not roles:
             raise InvalidParameter("a principal needs at least one role")
-        if org_code is not None and (
-            len(org_code) != _ORG_CODE_LENGTH or not org_code.isascii() or not org_code.isalnum()
-        ):
+        if org_code is not None and not is_org_code(org_code):
             raise InvalidParameter("org_code must be an 18-character 统一社会信用代码")
         if {Role.handler, Role.editor} & set(roles) and org_code is None:
             raise InvalidParameter("handlers and editors act for a department: give org_code")

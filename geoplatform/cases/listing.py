@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import orjson
 
-from geoplatform.auth.principals import Principal, Role
+from geoplatform.auth.principals import ORG_CODE, Principal
 from geoplatform.cases.documents import STAGE_DUE
 from geoplatform.cases.lifecycle import STATUS_LABELS, State
 from geoplatform.errors import InvalidParameter, Unauthorized
@@ -27,7 +27,6 @@ from geoplatform.store.values import utc_text
 PARAMETERS = frozenset({"status", "overdue", "department", "class_code", "limit", "after"})
 MAX_LIMIT = 1000
 _CASE_ID = re.compile(r"[0-9]{6}-[0-9]{8}-[0-9]{6}")
-_ORG = re.compile(r"[0-9A-Z]{18}")
 _CLASS = re.compile(r"[0-9]{5}")
 _LIMIT = re.compile(r"[1-9][0-9]{0,3}")
 COLUMNS = (
@@ -80,7 +79,7 @@ def list_cases(
     mark = store.placeholder
     clauses: list[str] = []
     params: list[Any] = []
-    if principal.roles <= {Role.citizen}:
+    if not principal.is_staff:
         clauses.append(f"reporter_id = {mark}")
         params.append(principal.id)
     statuses = _statuses(values.get("status"))
@@ -95,7 +94,7 @@ def list_cases(
         clauses.append(clause if overdue == "true" else f"NOT {clause}")
         params += more
     for name, column, pattern in (
-        ("department", "responsible_org", _ORG),
+        ("department", "responsible_org", ORG_CODE),
         ("class_code", "class_code", _CLASS),
         ("after", "case_id", _CASE_ID),
     ):

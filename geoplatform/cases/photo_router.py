@@ -27,13 +27,13 @@ from starlette.responses import Response
 from geoplatform.auth.credentials import caller
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.cases.photos import MAX_PER_REQUEST, PhotoService, Upload
-from geoplatform.cases.service import Answer
 from geoplatform.errors import (
     GeoPlatformError,
     InvalidParameter,
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from geoplatform.web.answer import Answer
 
 PART_OVERHEAD = 16 * 1024
 """Room for each part's boundary and headers, on top of the photo itself."""

@@ -32,7 +32,7 @@ from geoplatform.cases import records
 from geoplatform.cases.lifecycle import REPORTERS, STATUS_LABELS, State
 from geoplatform.cases.media import FORMATS, CleanPhoto, MediaStore, clean_photo
 from geoplatform.cases.records import CaseRow, Event
-from geoplatform.cases.service import Answer, CaseService, check_key
+from geoplatform.cases.service import CaseService, check_key
 from geoplatform.errors import (
     Conflict,
     Forbidden,
@@ -43,6 +43,7 @@ from geoplatform.errors import (
 from geoplatform.settings import MediaSettings
 from geoplatform.store.editing import FeatureEdit
 from geoplatform.store.values import utc_text
+from geoplatform.web.answer import Answer
 
 BEFORE = "photo_before"
 AFTER = "photo_after"
@@ -244,7 +245,7 @@ class PhotoService:
         status = 201 if new else 200
         records.audit(edit, stamp, principal.id, "POST", _target(case_id), status)
         listed = [known[p.sha256] for p in photos]
-        body = self._document(case_id, listed, staff=_is_staff(principal))
+        body = self._document(case_id, listed, staff=principal.is_staff)
         headers = {"Location": f"{self.cases.base_url}{_target(case_id)}"} if new else {}
         return Answer(status, orjson.dumps(body), headers)
 
@@ -255,7 +256,7 @@ class PhotoService:
         reader = records.Reader(self.cases.store)
         self.cases._visible(reader, principal, case_id)
         rows = self._rows(reader, case_id)
-        body = self._document(case_id, rows, staff=_is_staff(principal))
+        body = self._document(case_id, rows, staff=principal.is_staff)
         return Answer(200, orjson.dumps(body), {})
 
     def photo(self, principal: Principal, case_id: str, sha256: str) -> StoredPhoto:
@@ -364,7 +365,3 @@ def _fingerprint(case_id: str, upload: Upload) -> str:
 
 def _is_sha256(value: str) -> bool:
     return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
-
-
-def _is_staff(principal: Principal) -> bool:
-    return bool(principal.roles - {Role.citizen})

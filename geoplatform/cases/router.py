@@ -19,7 +19,8 @@ from starlette.responses import Response
 from geoplatform.auth.credentials import caller
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.cases.listing import list_cases
-from geoplatform.cases.service import Answer, CaseService
+from geoplatform.cases.service import CaseService
+from geoplatform.web.answer import Answer
 from geoplatform.web.body import check_json_type, read_capped
 from geoplatform.web.query import single_values
 

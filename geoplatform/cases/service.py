@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -50,20 +49,12 @@ from geoplatform.hexgrid import cell_at, center, parent
 from geoplatform.store.base import FeatureStore
 from geoplatform.store.editing import FeatureEdit
 from geoplatform.store.values import utc_text
+from geoplatform.web.answer import Answer
 
 CASE_LAYER = "city_case"
 PUBLIC_RESOLUTION = 11
 """The public feature sits at the centre of the reported position's res-11 cell (~25 m)."""
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:")
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the router sends: status, JSON body and headers."""
-
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def check_key(key: str | None) -> str:
@@ -328,7 +319,7 @@ class CaseService:
         reader = records.Reader(self.store)
         row = self._visible(reader, principal, case_id)
         events = records.history(reader, case_id)
-        document = history_document(row, events, self.base_url, staff=_is_staff(principal))
+        document = history_document(row, events, self.base_url, staff=principal.is_staff)
         return Answer(200, orjson.dumps(document), {"ETag": etag(row)})
 
     # -- helpers --------------------------------------------------------------------------
@@ -379,14 +370,14 @@ class CaseService:
 
     @staticmethod
     def _may_read(principal: Principal, row: CaseRow) -> bool:
-        return _is_staff(principal) or row.reporter_id == principal.id
+        return principal.is_staff or row.reporter_id == principal.id
 
     def _document_answer(
         self, edit: FeatureEdit | records.Reader, row: CaseRow, status: int, principal: Principal
     ) -> Answer:
         feature = edit.get(CASE_LAYER, row.fid)
         document = case_document(
-            row, feature, self.base_url, self.clock(), staff=_is_staff(principal)
+            row, feature, self.base_url, self.clock(), staff=principal.is_staff
         )
         headers = {"ETag": etag(row)}
         if status == 201:
@@ -406,10 +397,6 @@ class CaseService:
                 error.status_code,
                 error.description[:200],
             )
-
-
-def _is_staff(principal: Principal) -> bool:
-    return bool(principal.roles - {Role.citizen})
 
 
 def _acting_role(principal: Principal, allowed: frozenset[Role]) -> str:

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from geoplatform.auth.principals import Principal
+from geoplatform.auth.principals import Principal, is_org_code
 from geoplatform.cases.calendar import CalendarOutOfRange, WorkCalendar
 from geoplatform.cases.lifecycle import STATUS_LABELS, Action, State, allowed_actions
 from geoplatform.cases.records import CaseRow
@@ -23,7 +23,6 @@ from geoplatform.store.values import utc_text
 
 Due = Callable[[str, str, str, str, dt.datetime], str | None]
 MAX_EXTENSION_HOURS = 2000
-_ORG_CODE_LENGTH = 18
 
 
 def check_action(action: Action, principal: Principal, row: CaseRow, body: dict[str, Any]) -> str:
@@ -47,13 +46,7 @@ def check_action(action: Action, principal: Principal, row: CaseRow, body: dict[
     if action.note_required and not str(body.get("note") or "").strip():
         raise InvalidParameter(f"'{action.name}' needs a note", parameter="note")
     if "department" in action.needs:
-        department = body.get("department")
-        if not (
-            isinstance(department, str)
-            and len(department) == _ORG_CODE_LENGTH
-            and department.isascii()
-            and department.isalnum()
-        ):
+        if not is_org_code(body.get("department")):
             raise InvalidParameter(
                 "department: the 18-character 统一社会信用代码 of the responsible department",
                 parameter="department",

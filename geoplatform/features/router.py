@@ -16,8 +16,9 @@ from geoplatform.auth.credentials import caller
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.catalog import LayerCatalog
 from geoplatform.errors import NotFound, UnsupportedMediaType
-from geoplatform.features.writes import Answer, FeatureWrites
+from geoplatform.features.writes import FeatureWrites
 from geoplatform.ogcapi import params as grammar
+from geoplatform.web.answer import Answer
 from geoplatform.web.body import read_capped
 
 MAX_BODY = 2 * 1024 * 1024

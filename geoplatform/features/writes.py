@@ -17,7 +17,6 @@ The rules (reliability R8, R10):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -39,17 +38,9 @@ from geoplatform.features.values import check_properties
 from geoplatform.store.base import FeatureStore
 from geoplatform.store.editing import FeatureEdit
 from geoplatform.store.values import utc_text
+from geoplatform.web.answer import Answer
 
 _MULTI = {"Point": "MultiPoint", "LineString": "MultiLineString", "Polygon": "MultiPolygon"}
-
-
-@dataclass(frozen=True)
-class Answer:
-    """Status, body and headers of a write."""
-
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class FeatureWrites:

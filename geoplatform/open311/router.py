@@ -36,7 +36,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 
 from geoplatform.auth.credentials import presented_key
-from geoplatform.auth.principals import Principal, Role
+from geoplatform.auth.principals import Principal
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.cases.lifecycle import REPORTERS
 from geoplatform.cases.service import CaseService
@@ -112,11 +112,6 @@ def authenticate(
     return registry.authenticate(key), key
 
 
-def sees_every_case(principal: Principal) -> bool:
-    """Staff read every case; citizens only their own (the rule of ``GET /cases/{id}``)."""
-    return bool(principal.roles - {Role.citizen})
-
-
 def idempotency_key(header: str | None, api_key: str, raw: bytes) -> str:
     """The header when sent; else a key derived from the credential and the exact body."""
     if header is not None:
@@ -157,7 +152,7 @@ def build_router(
     router = APIRouter()
 
     def read(principal: Principal, query: RequestFilter) -> list[dict[str, Any]]:
-        staff = sees_every_case(principal)
+        staff = principal.is_staff
         found = find_requests(cases.store, query, None if staff else principal.id)
         return [mapping.to_request(case, staff=staff) for case in found]
 
