@@ -30,7 +30,7 @@ from geoplatform.features.writes import FeatureWrites
 from geoplatform.hexapi.openapi import hex_links, hex_paths
 from geoplatform.hexapi.router import build_router as build_hex_router
 from geoplatform.hexapi.service import HexService
-from geoplatform.hexbins.definitions import hexbin_layers
+from geoplatform.hexbins.definitions import hexbin_layers, hexbin_tile_windows
 from geoplatform.hexbins.store import HexbinStore
 from geoplatform.indicators.definitions import indicator_layers
 from geoplatform.indicators.openapi import indicator_links, indicator_paths
@@ -114,7 +114,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(build_dggs_router(hex_service, base_url))
     app.include_router(build_hex_router(hex_service, base_url))
     app.include_router(build_indicator_router(store, catalog, base_url))
-    app.include_router(build_tiles_router(catalog, store, base_url, tile_cache(settings, store)))
+    app.include_router(
+        build_tiles_router(
+            reading.catalog,
+            reading,
+            base_url,
+            tile_cache(settings, store),
+            hexbin_tile_windows(hexbin_layers(catalog), store),
+        )
+    )
     registry = PrincipalRegistry(store, settings.auth.cache_seconds)
     cases = CaseService(
         store,

@@ -16,6 +16,8 @@ from types import MappingProxyType
 from geoplatform.catalog import Attribute, AttributeType, LayerCatalog, LayerDefinition
 from geoplatform.catalog.models import LocalizedText
 from geoplatform.errors import CatalogError
+from geoplatform.store.base import FeatureStore
+from geoplatform.tiles.windows import TileWindows
 
 NATIVE_ATTRIBUTES = (
     Attribute(
@@ -130,3 +132,15 @@ def with_hexbins(catalog: LayerCatalog, hexbins: dict[str, HexbinLayer]) -> Laye
     merged = dict(catalog.layers)
     merged.update({key: layer.definition for key, layer in hexbins.items()})
     return LayerCatalog(MappingProxyType(dict(sorted(merged.items()))))
+
+
+def hexbin_tile_windows(hexbins: dict[str, HexbinLayer], store: FeatureStore) -> TileWindows:
+    """Each hexbin collection's zoom window, at the latitude of the layer it counts."""
+
+    def latitude(source_id: str) -> float:
+        bbox = store.extent(source_id).bbox
+        return 0.0 if bbox is None else (bbox[1] + bbox[3]) / 2
+
+    return TileWindows(
+        {key: (layer.source.id, layer.res) for key, layer in hexbins.items()}, latitude
+    )

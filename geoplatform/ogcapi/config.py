@@ -37,7 +37,7 @@ def _instant(text: str | None) -> dt.datetime | None:
 
 
 def _resource(
-    layer: LayerDefinition, store: FeatureStore, store_key: str, base_url: str, tiled: bool
+    layer: LayerDefinition, store: FeatureStore, store_key: str, base_url: str
 ) -> dict[str, Any]:
     extent = store.extent(layer.id)
     extents: dict[str, Any] = {
@@ -59,7 +59,7 @@ def _resource(
         "keywords": keywords,
         "links": [
             *(collection_links(layer.id, base_url) if layer.h3_index_resolution else []),
-            *(tiles_links(layer.id, base_url) if tiled else []),
+            *tiles_links(layer.id, base_url),
         ],
         "extents": extents,
         "providers": [
@@ -98,11 +98,8 @@ def build_pygeoapi_config(
         "max_items": settings.page_limit_max,
         "on_exceed": "throttle",
     }
-    computed = getattr(store, "computed_layers", frozenset())  # computed: no tiles yet
     config["resources"] = {
-        layer.id: _resource(
-            layer, store, store_key, settings.server.base_url(), layer.id not in computed
-        )
+        layer.id: _resource(layer, store, store_key, settings.server.base_url())
         for layer in catalog.public()
     }
     return config

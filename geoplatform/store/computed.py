@@ -250,6 +250,13 @@ class ComputedLayersStore(FeatureStore):
         """Single-feature writes go to the stored layers."""
         return self.base.edit()
 
+    def on_commit(self, listener: Any) -> None:
+        """Writes happen in the base store: its listeners hear them (see CommitListener)."""
+        on_commit = getattr(self.base, "on_commit", None)
+        if on_commit is None:
+            raise AttributeError("on_commit")
+        on_commit(listener)
+
     def own_table(self, name: str) -> str:
         """The base store's own tables."""
         return self.base.own_table(name)

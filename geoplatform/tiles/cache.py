@@ -165,10 +165,10 @@ class TileCache:
 
     def watch(self, store: FeatureStore) -> bool:
         """Hear of every write through ``store``; False when the store cannot tell."""
-        on_commit = getattr(store, "on_commit", None)
-        if on_commit is None:
+        try:
+            store.on_commit(self)  # type: ignore[attr-defined]
+        except AttributeError:
             return False
-        on_commit(self)
         return True
 
     def check_layers(self, layers: Iterable[LayerDefinition]) -> None:

@@ -18,6 +18,7 @@ from geoplatform.crs import STORAGE_EPSG
 from geoplatform.errors import InvalidParameter, NotFound
 from geoplatform.store.base import BBox, TileRequest
 from geoplatform.tiles.matrixsets import MAX_ZOOM, MatrixSet
+from geoplatform.tiles.windows import FULL, ZoomWindow
 
 EXTENT = 4096
 """Tile units per side of every vector tile."""
@@ -43,13 +44,19 @@ class TileAddress:
     tile: morecantile.Tile
 
 
-def parse_address(matrix_set: MatrixSet, tile_matrix: str, row: str, col: str) -> TileAddress:
+def parse_address(
+    matrix_set: MatrixSet, tile_matrix: str, row: str, col: str, window: ZoomWindow = FULL
+) -> TileAddress:
     """Validate ``{tileMatrix}/{tileRow}/{tileCol}``: 400 when malformed, 404 when outside."""
     zoom = _index(tile_matrix, "tileMatrix")
     y = _index(row, "tileRow")
     x = _index(col, "tileCol")
     if zoom > MAX_ZOOM:
         raise NotFound(f"tile matrix {zoom} is beyond this tileset's deepest ({MAX_ZOOM})")
+    if zoom not in window:
+        raise NotFound(
+            f"tile matrix {zoom} is outside this tileset's window ({window.low}-{window.high})"
+        )
     matrix = matrix_set.tms.matrix(zoom)
     if y >= matrix.matrixHeight or x >= matrix.matrixWidth:
         raise NotFound(f"tile {zoom}/{y}/{x} is outside the tile matrix")

@@ -11,15 +11,20 @@ from typing import Any
 import orjson
 
 from geoplatform.catalog import LayerDefinition
+from geoplatform.errors import InvalidParameter
 from geoplatform.ogcapi.provider import JSON_TYPES
+from geoplatform.store.base import BBox
 from geoplatform.tiles.grid import BUFFER, EXTENT, MAX_FEATURES
-from geoplatform.tiles.matrixsets import MAX_ZOOM, MatrixSet, matrix_sets
+from geoplatform.tiles.matrixsets import MatrixSet, matrix_sets
 from geoplatform.tiles.vocabulary import (
     JSON,
     MVT,
     REL_GEODATA,
     REL_TILING_SCHEME,
 )
+from geoplatform.tiles.windows import FULL, ZoomWindow
+
+TILEJSON_MATRIX_SET = "WebMercatorQuad"
 
 _DIMENSION = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1}
 
@@ -63,7 +68,7 @@ def tms_list(base_url: str) -> dict[str, Any]:
 
 def _tileset_links(layer: LayerDefinition, matrix_set: MatrixSet, base_url: str) -> list[Any]:
     tiles = f"{base_url}/collections/{layer.id}/tiles/{matrix_set.id}"
-    return [
+    links = [
         _link("self", JSON, tiles, f"{layer.title.en} vector tiles in {matrix_set.id}"),
         _link(REL_TILING_SCHEME, JSON, f"{base_url}/tileMatrixSets/{matrix_set.id}"),
         _link(REL_GEODATA, JSON, f"{base_url}/collections/{layer.id}", layer.title.en),
@@ -72,6 +77,9 @@ def _tileset_links(layer: LayerDefinition, matrix_set: MatrixSet, base_url: str)
             "templated": True,
         },
     ]
+    if matrix_set.id == TILEJSON_MATRIX_SET:
+        links.append(_link("alternate", JSON, tiles + "?f=tilejson", "TileJSON 3.0.0"))
+    return links
 
 
 def _summary(layer: LayerDefinition, matrix_set: MatrixSet, base_url: str) -> dict[str, Any]:
@@ -94,9 +102,9 @@ def tileset_list(layer: LayerDefinition, base_url: str) -> dict[str, Any]:
     }
 
 
-def _limits(matrix_set: MatrixSet) -> list[dict[str, Any]]:
+def _limits(matrix_set: MatrixSet, window: ZoomWindow) -> list[dict[str, Any]]:
     limits = []
-    for zoom in range(MAX_ZOOM + 1):
+    for zoom in range(window.low, window.high + 1):
         matrix = matrix_set.tms.matrix(zoom)
         limits.append(
             {
@@ -110,16 +118,21 @@ def _limits(matrix_set: MatrixSet) -> list[dict[str, Any]]:
     return limits
 
 
-def tileset(layer: LayerDefinition, matrix_set: MatrixSet, base_url: str) -> dict[str, Any]:
-    """``GET /collections/{id}/tiles/{tileMatrixSetId}``: the tileset and its one layer."""
-    properties = {
+def _properties(layer: LayerDefinition) -> dict[str, Any]:
+    return {
         a.name: {**JSON_TYPES[a.type], "title": a.title.en if a.title else a.name}
         for a in layer.attributes
     }
+
+
+def tileset(
+    layer: LayerDefinition, matrix_set: MatrixSet, base_url: str, window: ZoomWindow = FULL
+) -> dict[str, Any]:
+    """``GET /collections/{id}/tiles/{tileMatrixSetId}``: the tileset and its one layer."""
     return {
         **_summary(layer, matrix_set, base_url),
         "description": RULES,
-        "tileMatrixSetLimits": _limits(matrix_set),
+        "tileMatrixSetLimits": _limits(matrix_set, window),
         "layers": [
             {
                 "id": layer.id,
@@ -128,9 +141,57 @@ def tileset(layer: LayerDefinition, matrix_set: MatrixSet, base_url: str) -> dic
                 "dataType": "vector",
                 "geometryDimension": _DIMENSION.get(layer.geometry_type, 2),
                 "featureType": layer.id,
-                "minTileMatrix": "0",
-                "maxTileMatrix": str(MAX_ZOOM),
-                "propertiesSchema": {"type": "object", "properties": properties},
+                "minTileMatrix": str(window.low),
+                "maxTileMatrix": str(window.high),
+                "propertiesSchema": {"type": "object", "properties": _properties(layer)},
+            }
+        ],
+    }
+
+
+_TILEJSON_FIELD = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
+
+
+def tilejson(
+    layer: LayerDefinition,
+    matrix_set: MatrixSet,
+    base_url: str,
+    window: ZoomWindow,
+    bounds: BBox | None,
+) -> dict[str, Any]:
+    """The tileset as TileJSON 3.0.0, for web maps (MapLibre, OpenLayers) that read it.
+
+    TileJSON addresses tiles as ``{z}/{x}/{y}`` of Web Mercator only, so it is
+    offered for WebMercatorQuad alone; ``{y}`` is OGC's tileRow, ``{x}`` its tileCol.
+    """
+    if matrix_set.id != TILEJSON_MATRIX_SET:
+        raise InvalidParameter(
+            f"f=tilejson: TileJSON describes {TILEJSON_MATRIX_SET} tiles only", parameter="f"
+        )
+    west, south, east, north = bounds or (-180.0, -85.051129, 180.0, 85.051129)
+    centre_zoom = max(window.low, min(window.high, 12))
+    fields = {
+        a.name: _TILEJSON_FIELD.get(JSON_TYPES[a.type]["type"], "String") for a in layer.attributes
+    }
+    return {
+        "tilejson": "3.0.0",
+        "name": layer.title.en,
+        "description": layer.description.en,
+        "attribution": layer.provenance.source.en
+        + (" (synthetic)" if layer.provenance.synthetic else ""),
+        "scheme": "xyz",
+        "tiles": [f"{base_url}/collections/{layer.id}/tiles/{matrix_set.id}/{{z}}/{{y}}/{{x}}"],
+        "minzoom": window.low,
+        "maxzoom": window.high,
+        "bounds": [west, south, east, north],
+        "center": [(west + east) / 2, (south + north) / 2, centre_zoom],
+        "vector_layers": [
+            {
+                "id": layer.id,
+                "description": layer.title.en,
+                "minzoom": window.low,
+                "maxzoom": window.high,
+                "fields": fields,
             }
         ],
     }

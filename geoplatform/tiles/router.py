@@ -1,7 +1,12 @@
 """geoplatform.tiles.router: the OGC API - Tiles routes (tile matrix sets, vector tilesets, tiles).
 
-Only the registry's public layers have tiles; hexbin collections and hidden
-layers get the same 404 as an unknown collection. Handlers are synchronous
+Every public collection has tiles: the registry's layers, drawn by the store
+(and kept on disk with a cache), and the computed collections (hexbins,
+indicators), drawn from what their reading store keeps in memory and never put
+on disk (they change with every write to the layer they count). A hexbin
+collection has tiles only on the zooms where its resolution is the one to show
+(geoplatform/tiles/windows.py). Hidden layers get the same 404 as an unknown
+collection. Handlers are synchronous
 (FastAPI runs them in its thread pool, next to the store's blocking reads),
 except the tile's: a cached tile is read on the event loop (two small file
 reads, never a wait on a writer's lock), which doubles the cached rate, and
@@ -26,9 +31,17 @@ from geoplatform.store.base import FeatureStore
 from geoplatform.tiles.cache import Tile, TileCache, drawn
 from geoplatform.tiles.grid import TileAddress, parse_address, tile_request
 from geoplatform.tiles.matrixsets import matrix_set
-from geoplatform.tiles.metadata import json_body, tileset, tileset_list, tms_document, tms_list
+from geoplatform.tiles.metadata import (
+    json_body,
+    tilejson,
+    tileset,
+    tileset_list,
+    tms_document,
+    tms_list,
+)
 from geoplatform.tiles.touched import warm_up
 from geoplatform.tiles.vocabulary import JSON, MVT
+from geoplatform.tiles.windows import TileWindows
 
 _HEADERS = {"X-Content-Type-Options": "nosniff"}
 
@@ -77,13 +90,17 @@ class TileEndpoints:
         store: FeatureStore,
         base_url: str,
         cache: TileCache | None = None,
+        windows: TileWindows | None = None,
     ) -> None:
         self.layers = {layer.id: layer for layer in catalog.public()}
         self.store = store
         self.base_url = base_url.rstrip("/")
+        self.windows = windows or TileWindows({}, lambda _: 0.0)
+        computed = getattr(store, "computed_layers", frozenset())
+        self.cached = frozenset(self.layers) - computed
         self.cache = cache if cache is not None and cache.watch(store) else None
         if self.cache is not None:
-            self.cache.check_layers(self.layers.values())
+            self.cache.check_layers(self.layers[key] for key in sorted(self.cached))
             warm_up()
 
     def _layer(self, request: Request) -> LayerDefinition:
@@ -111,21 +128,32 @@ class TileEndpoints:
         return _json(json_body(tileset_list(layer, self.base_url)))
 
     def describe_tileset(self, request: Request) -> Response:
-        """``GET /collections/{collectionId}/tiles/{tileMatrixSetId}``."""
+        """``GET /collections/{collectionId}/tiles/{tileMatrixSetId}``: JSON, or TileJSON."""
         layer = self._layer(request)
         found = matrix_set(request.path_params["tms_id"])
+        window = self.windows.window(layer.id, found)
+        if request.query_params.get("f") == "tilejson":
+            _only_f(request, "tilejson")
+            bounds = self.store.extent(layer.id).bbox
+            return _json(json_body(tilejson(layer, found, self.base_url, window, bounds)))
         _only_f(request, "json")
-        return _json(json_body(tileset(layer, found, self.base_url)))
+        return _json(json_body(tileset(layer, found, self.base_url, window)))
 
     async def tile(self, request: Request) -> Response:
         """``GET .../tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}``: MVT or 204."""
         layer = self._layer(request)
         params = request.path_params
+        tms = matrix_set(params["tms_id"])
         address = parse_address(
-            matrix_set(params["tms_id"]), params["tile_matrix"], params["row"], params["col"]
+            tms,
+            params["tile_matrix"],
+            params["row"],
+            params["col"],
+            self.windows.window(layer.id, tms),
         )
         _only_f(request, "mvt")
-        found = self.cache.peek(layer.id, address) if self.cache is not None else None
+        cached = self.cache is not None and layer.id in self.cached
+        found = self.cache.peek(layer.id, address) if cached else None
         if found is None:
             found = await run_in_threadpool(self.build, layer.id, address)
         return _tile_response(request, found)
@@ -136,7 +164,7 @@ class TileEndpoints:
         def draw() -> bytes:
             return self.store.mvt_tile(layer_id, tile_request(address, layer_id))
 
-        if self.cache is None:
+        if self.cache is None or layer_id not in self.cached:
             return drawn(draw())
         return self.cache.tile(layer_id, address, draw)
 
@@ -146,10 +174,12 @@ def build_router(
     store: FeatureStore,
     base_url: str,
     cache: TileCache | None = None,
+    windows: TileWindows | None = None,
 ) -> APIRouter:
-    """Routes of OGC API - Tiles for the public layers (tiles kept on disk with ``cache``)."""
+    """Routes of OGC API - Tiles for the public collections (stored layers' tiles kept
+    on disk with ``cache``; hexbin collections on the zooms ``windows`` gives them)."""
     router = APIRouter()
-    endpoints = TileEndpoints(catalog, store, base_url, cache)
+    endpoints = TileEndpoints(catalog, store, base_url, cache, windows)
     tiles = "/collections/{collection_id}/tiles"
     for path, handler in (
         ("/tileMatrixSets", endpoints.list_matrix_sets),

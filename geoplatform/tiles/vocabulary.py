@@ -20,5 +20,6 @@ TILES_CONFORMANCE: tuple[str, ...] = (
     _TMS.format("tilematrixset"),
     _TMS.format("json-tilematrixset"),
 )
-"""Classes exercised by tests/tiles; the HTML, TileJSON, dataset-tilesets, geodata
-selection and raster encodings are not offered yet and are not claimed."""
+"""Classes exercised by tests/tiles; the HTML, dataset-tilesets, geodata selection and
+raster encodings are not offered and are not claimed (TileJSON is offered as an
+alternate encoding of WebMercatorQuad tilesets, ``?f=tilejson``)."""

@@ -172,7 +172,10 @@ def test_empty_tile_is_204(client: TestClient) -> None:
         ("/collections/water_pipe/tiles", 404),
         ("/collections/water_pipe/tiles/WebMercatorQuad", 404),
         ("/collections/water_pipe/tiles/WebMercatorQuad/10/0/0", 404),
-        ("/collections/city_case_hex8/tiles", 404),
+        ("/collections/city_case_hex8/tiles/WebMercatorQuad/3/0/0", 404),
+        ("/collections/city_case_hex10/tiles/WebMercatorQuad/3/0/0", 404),
+        ("/collections/component/tiles/WorldCRS84Quad?f=tilejson", 400),
+        ("/collections/component/tiles/WebMercatorQuad?f=xml", 400),
         ("/collections/no_such_layer/tiles", 404),
     ],
 )
@@ -204,4 +207,4 @@ def test_conformance_and_openapi(client: TestClient) -> None:
     ]
     assert set(PUBLIC) <= set(collection["schema"]["enum"])
     assert "water_pipe" not in collection["schema"]["enum"]
-    assert "city_case_hex8" not in collection["schema"]["enum"]
+    assert "city_case_hex8" in collection["schema"]["enum"]
