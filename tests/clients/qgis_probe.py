@@ -4,7 +4,9 @@ Usage: qgis_probe.py BASE_URL REQUEST_JSON; prints one JSON document on stdout.
 REQUEST_JSON: {"layers": [ids], "bbox": {"layer": id, "rect": [xmin, ymin, xmax, ymax]},
                "subset": {"layer": id, "expression": "..."},
                "features": [{"layer": id, "id": fid, "srsname": "EPSG:4549" (optional)}],
-               "choropleth": {"layer": id, "field": "count", "classes": 5, "png": path}}
+               "choropleth": {"layer": id, "field": "count", "classes": 5, "png": path},
+               "vector_tiles": [{"layer": id, "zmin": z, "zmax": z, "png": path,
+                                 "extent": [xmin, ymin, xmax, ymax] (lon/lat)}]}
 """
 
 import json
@@ -16,13 +18,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from qgis.core import (
     QgsApplication,
     QgsClassificationQuantile,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
     QgsFeatureRequest,
     QgsGraduatedSymbolRenderer,
     QgsMapRendererSequentialJob,
     QgsMapSettings,
+    QgsProject,
     QgsRectangle,
     QgsStyle,
     QgsVectorLayer,
+    QgsVectorTileBasicRenderer,
+    QgsVectorTileLayer,
 )
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
@@ -36,28 +43,55 @@ def choropleth(base_url, request):
     renderer.updateClasses(layer, request["classes"])
     renderer.updateColorRamp(QgsStyle().defaultStyle().colorRamp("Reds"))
     layer.setRenderer(renderer)
+    colours = render([layer], layer.crs(), layer.extent(), request["png"])
+    return {
+        "valid": layer.isValid(),
+        "count": layer.featureCount(),
+        "ranges": [[r.lowerValue(), r.upperValue()] for r in renderer.ranges()],
+        "class_colours": [r.symbol().color().name() for r in renderer.ranges()],
+        "pixel_colours": colours,
+    }
+
+
+def render(layers, crs, extent, png):
+    """Draw ``layers`` over ``extent`` (in ``crs``) on white; the colours seen, sampled."""
     settings = QgsMapSettings()
-    settings.setLayers([layer])
-    settings.setDestinationCrs(layer.crs())
-    settings.setExtent(layer.extent())
+    settings.setLayers(layers)
+    settings.setDestinationCrs(crs)
+    settings.setExtent(extent)
     settings.setOutputSize(QSize(800, 600))
     settings.setBackgroundColor(QColor(255, 255, 255))
     job = QgsMapRendererSequentialJob(settings)
     job.start()
     job.waitForFinished()
     image = job.renderedImage()
-    image.save(request["png"], "PNG")
+    image.save(png, "PNG")
     colours = {}
     for y in range(0, image.height(), 4):
         for x in range(0, image.width(), 4):
             rgb = image.pixel(x, y) & 0xFFFFFF
             colours[rgb] = colours.get(rgb, 0) + 1
+    return {f"#{rgb:06x}": n for rgb, n in colours.items()}
+
+
+def vector_tiles(base_url, request):
+    """Open a Web Mercator vector tile layer of the server (XYZ template), draw it."""
+    template = f"{base_url}/collections/{request['layer']}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+    uri = f"type=xyz&url={template}&zmin={request['zmin']}&zmax={request['zmax']}"
+    layer = QgsVectorTileLayer(uri, request["layer"])
+    renderer = QgsVectorTileBasicRenderer()
+    renderer.setStyles(QgsVectorTileBasicRenderer.simpleStyleWithRandomColors())
+    layer.setRenderer(renderer)
+    mercator = QgsCoordinateReferenceSystem("EPSG:3857")
+    transform = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:4326"), mercator, QgsProject.instance()
+    )
+    extent = transform.transformBoundingBox(QgsRectangle(*request["extent"]))
     return {
         "valid": layer.isValid(),
-        "count": layer.featureCount(),
-        "ranges": [[r.lowerValue(), r.upperValue()] for r in renderer.ranges()],
-        "class_colours": [r.symbol().color().name() for r in renderer.ranges()],
-        "pixel_colours": {f"#{rgb:06x}": n for rgb, n in colours.items()},
+        "error": layer.error().summary() if not layer.isValid() else "",
+        "source_zooms": [layer.sourceMinZoom(), layer.sourceMaxZoom()],
+        "pixel_colours": render([layer], mercator, extent, request["png"]),
     }
 
 
@@ -106,6 +140,7 @@ def main():
         result["subset_feature_count"] = layer.featureCount()
     if request.get("choropleth"):
         result["choropleth"] = choropleth(base_url, request["choropleth"])
+    result["vector_tiles"] = [vector_tiles(base_url, r) for r in request.get("vector_tiles", [])]
     print(json.dumps(result), flush=True)
     # Standalone QGIS may crash while tearing down providers after exitQgis(); the result
     # is already out, so leave without running destructors.

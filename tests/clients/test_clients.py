@@ -7,6 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 from owslib.ogcapi.features import Features
 
@@ -85,6 +86,23 @@ def test_gdal_counts_and_spatial_filter(server_url: str, demo_store) -> None:
     assert 0 < subset < demo_store.count("component")
 
 
+VECTOR_TILE_LAYERS = ("unit_grid", "city_case_hex7")
+
+
+def _vector_tile_request(server_url: str, layer: str, tmp_path_factory) -> dict:
+    """Draw ``layer``'s Web Mercator tiles over BBOX, zooms from the server's TileJSON."""
+    tilejson = httpx.get(
+        f"{server_url}/collections/{layer}/tiles/WebMercatorQuad", params={"f": "tilejson"}
+    ).json()
+    return {
+        "layer": layer,
+        "zmin": tilejson["minzoom"],
+        "zmax": tilejson["maxzoom"],
+        "extent": list(BBOX),
+        "png": str(tmp_path_factory.mktemp("qgis") / f"{layer}-tiles.png"),
+    }
+
+
 @pytest.fixture(scope="module")
 def qgis_result(live_server, catalog, tmp_path_factory) -> dict:
     server_url = live_server.url
@@ -101,6 +119,10 @@ def qgis_result(live_server, catalog, tmp_path_factory) -> dict:
         "features": [
             {"layer": "poi", "id": 1},
             {"layer": "poi", "id": 1, "srsname": "EPSG:4549"},
+        ],
+        "vector_tiles": [
+            _vector_tile_request(live_server.url, layer, tmp_path_factory)
+            for layer in VECTOR_TILE_LAYERS
         ],
     }
     mark = live_server.log.stat().st_size
@@ -175,3 +197,19 @@ def test_qgis_draws_a_hexbin_choropleth_of_cases(qgis_result: dict, client) -> N
     drawn = {colour.lower() for colour in seen["class_colours"]}
     painted = {c for c, n in seen["pixel_colours"].items() if c in drawn and n >= 20}
     assert len(painted) >= 4, seen["pixel_colours"]
+
+
+@pytest.mark.parametrize("layer", VECTOR_TILE_LAYERS)
+def test_qgis_draws_the_servers_vector_tiles(qgis_result: dict, layer: str) -> None:
+    """QGIS opens the XYZ vector tiles (a stored layer, a hexbin collection) and draws them."""
+    seen = qgis_result["vector_tiles"][VECTOR_TILE_LAYERS.index(layer)]
+    assert seen["valid"], seen["error"]
+    fetched = [
+        line
+        for line in qgis_result["requests"]
+        if f"/collections/{layer}/tiles/WebMercatorQuad/" in line
+    ]
+    assert fetched and all('" 200' in line for line in fetched), fetched[:5]
+    colours = seen["pixel_colours"]
+    drawn = sum(n for colour, n in colours.items() if colour != "#ffffff")
+    assert drawn >= 0.05 * sum(colours.values()), colours
