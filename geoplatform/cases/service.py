@@ -30,6 +30,7 @@ from geoplatform.cases.documents import case_document, history_document
 from geoplatform.cases.intake import Report, parse_report
 from geoplatform.cases.lifecycle import ACTIONS, REPORTERS, STATUS_LABELS, Action, State
 from geoplatform.cases.locate import Located, locate
+from geoplatform.cases.public import public_position
 from geoplatform.cases.records import CaseRow, Event, StoredAnswer
 from geoplatform.cases.timelimits import TimeLimitTable, due_at
 from geoplatform.cases.transitions import apply_action, check_action
@@ -45,15 +46,13 @@ from geoplatform.errors import (
     Unauthorized,
 )
 from geoplatform.hexapi.service import HexService
-from geoplatform.hexgrid import cell_at, center, parent
+from geoplatform.hexgrid import cell_at
 from geoplatform.store.base import FeatureStore
 from geoplatform.store.editing import FeatureEdit
 from geoplatform.store.values import utc_text
 from geoplatform.web.answer import Answer
 
 CASE_LAYER = "city_case"
-PUBLIC_RESOLUTION = 11
-"""The public feature sits at the centre of the reported position's res-11 cell (~25 m)."""
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:")
 
 
@@ -202,7 +201,7 @@ class CaseService:
         case_id = f"{prefix}{seq:06d}"
         body = report.body
         cell = cell_at(report.lon, report.lat, 12)
-        public_lon, public_lat = center(parent(cell, PUBLIC_RESOLUTION))
+        public_lon, public_lat = public_position(report.lon, report.lat)
         fid = edit.insert(
             CASE_LAYER,
             {

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplatform.cases.public import public_positions
 from geoplatform.codelists import matter_classes
 from geoplatform.demo import lifecycle, timeline
 from geoplatform.demo.registry import CITY_CODE
@@ -156,5 +157,5 @@ def _attributes(frame: pd.DataFrame, grids: gpd.GeoDataFrame) -> gpd.GeoDataFram
             "county_code": grid["county_code"],
         }
     )
-    points = shapely.points(frame["lon"].to_numpy(), frame["lat"].to_numpy())
-    return gpd.GeoDataFrame(columns, geometry=points, crs=grids.crs)
+    lon, lat = public_positions(frame["lon"].to_numpy(), frame["lat"].to_numpy())
+    return gpd.GeoDataFrame(columns, geometry=shapely.points(lon, lat), crs=grids.crs)
