@@ -54,13 +54,15 @@ class Loop:
 def copy_demo(demo_settings: Settings, demo_store: FeatureStore, directory: Path) -> Settings:
     """A writable copy of the demo city on the backend under test."""
     if TEST_BACKEND == "postgis":
-        from geoplatform.store.transfer import move_to_postgis
+        from geoplatform.store.transfer import copy_postgis_schema
 
         owner = str(demo_settings.store.postgis_dsn).replace(
             "geoplatform_app@", "geoplatform_owner@"
         )
         schema = f"cases_{uuid.uuid4().hex[:12]}"
-        move_to_postgis(demo_store, owner, schema, lambda _m: None)
+        copy_postgis_schema(
+            owner, demo_store.catalog, demo_settings.store.postgis_schema, schema, lambda _m: None
+        )
         store = demo_settings.store.model_copy(
             update={"postgis_schema": schema, "postgis_dsn": app_role_dsn(owner)}
         )
@@ -91,6 +93,7 @@ def server_env(settings: Settings, directory: Path) -> dict[str, str]:
         "GEOPLATFORM_GENERATED_DIR": str(directory / "generated"),
         "GEOPLATFORM_MEDIA__MEDIA_DIR": str(settings.media.media_dir),
         "GEOPLATFORM_TILES__CACHE_DIR": str(settings.tiles.cache_dir),
+        "GEOPLATFORM_RASTERS_DIR": str(settings.rasters_dir),
     }
 
 

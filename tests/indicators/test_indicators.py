@@ -368,7 +368,8 @@ def test_one_place_and_its_metadata(client, demo_store: FeatureStore) -> None:
     assert feature["properties"]["cases_due"] == rows[place.properties["code"]].counts["cases_due"]
     collection = client.get("/collections/case_indicators_street", params={"f": "json"}).json()
     assert collection["title"]
-    assert not [link for link in collection["links"] if "/tiles" in link["href"]]
+    (tiles,) = [link for link in collection["links"] if "/tiles" in link["href"]]
+    assert tiles["href"].endswith("/collections/case_indicators_street/tiles")
     paths = client.get("/openapi", params={"f": "json"}).json()["paths"]
     assert {"/indicators", "/indicators/cases"} <= set(paths)
     queryables = client.get(

@@ -120,3 +120,33 @@ def test_postgis_backup_and_verified_restore(source, tmp_path: Path, postgis_dsn
             assert fingerprint(kept) == changed
     finally:
         drop_schema(postgis_dsn, schema)
+
+
+def test_postgis_schema_copy_is_lossless_and_writable(source, postgis_dsn, catalog) -> None:
+    """A copy made inside the database equals its source, and new rows get new ids."""
+    from geoplatform.store.transfer import copy_postgis_schema
+    from tests.conftest import app_role_dsn
+
+    original, copy = "copy_test_source", "copy_test_target"
+    for schema in (original, copy):
+        drop_schema(postgis_dsn, schema)
+    principal, key = PrincipalRegistry(source).add("copied along", [Role.acceptor])
+    try:
+        move_to_postgis(source, postgis_dsn, original, lambda _m: None)
+        messages: list[str] = []
+        counts = copy_postgis_schema(postgis_dsn, catalog, original, copy, messages.append)
+        assert counts["poi"] == 5 and "poi: 5" in messages
+        with PostGISStore(app_role_dsn(postgis_dsn), catalog, schema=copy) as copied:
+            assert fingerprint(copied) == fingerprint(source)
+            assert PrincipalRegistry(copied).authenticate(key) == principal
+            with copied.edit() as edit:  # the application role writes; ids go on from 21
+                fid = edit.insert("poi", poi_frame().iloc[0].drop("geometry").to_dict(),
+                                  poi_frame().geometry.iloc[0])  # fmt: skip
+            assert fid == 22
+        with PostGISStore(postgis_dsn, catalog, schema=original) as untouched:
+            assert untouched.count("poi") == 5
+        with pytest.raises(Exception, match="schema"):
+            copy_postgis_schema(postgis_dsn, catalog, original, "Bad-Name", lambda _m: None)
+    finally:
+        for schema in (original, copy):
+            drop_schema(postgis_dsn, schema)
