@@ -156,24 +156,27 @@ class CaseService:
         work: Callable[[FeatureEdit, dt.datetime], Answer],
     ) -> Answer:
         """Run ``work`` once per (principal, key): replay the stored answer afterwards."""
+
+        def once(edit: FeatureEdit) -> Answer:
+            stored = records.stored_answer(edit, principal.id, key)
+            if stored is not None:
+                return _replay(stored, fingerprint)
+            now = self.clock()
+            answer = work(edit, now)
+            records.store_answer(
+                edit,
+                principal.id,
+                key,
+                StoredAnswer(
+                    fingerprint, answer.status, answer.headers.get("Location"), answer.body
+                ),
+                utc_text(now),
+            )
+            return answer
+
         for attempt in range(2):
-            try:
-                with self.store.edit() as edit:
-                    stored = records.stored_answer(edit, principal.id, key)
-                    if stored is not None:
-                        return _replay(stored, fingerprint)
-                    now = self.clock()
-                    answer = work(edit, now)
-                    records.store_answer(
-                        edit,
-                        principal.id,
-                        key,
-                        StoredAnswer(
-                            fingerprint, answer.status, answer.headers.get("Location"), answer.body
-                        ),
-                        utc_text(now),
-                    )
-                    return answer
+            try:  # committed together with concurrent reports and actions (one flush)
+                return self.store.edit_together(once)
             except GeoPlatformError as error:
                 if error.status_code in (401, 403, 404):
                     self._audit_refusal(principal, fingerprint, error)

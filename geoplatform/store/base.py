@@ -316,6 +316,16 @@ class FeatureStore(abc.ABC):
         in the same transaction (see geoplatform.store.editing).
         """
 
+    def edit_together[T](self, work: Callable[[FeatureEdit], T]) -> T:
+        """Run ``work`` in a write transaction it may share with concurrent callers.
+
+        It returns (or raises ``work``'s error) once the transaction that holds
+        its changes has committed; SQL stores commit concurrent jobs together
+        (geoplatform.store.group), this default gives each its own transaction.
+        """
+        with self.edit() as edit:
+            return work(edit)
+
     @abc.abstractmethod
     def close(self) -> None:
         """Release every connection."""

@@ -250,6 +250,10 @@ class ComputedLayersStore(FeatureStore):
         """Single-feature writes go to the stored layers."""
         return self.base.edit()
 
+    def edit_together[T](self, work: Callable[[FeatureEdit], T]) -> T:
+        """Shared write transactions are the base store's."""
+        return self.base.edit_together(work)
+
     def on_commit(self, listener: Any) -> None:
         """Writes happen in the base store: its listeners hear them (see CommitListener)."""
         on_commit = getattr(self.base, "on_commit", None)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -63,6 +63,14 @@ class _Delta:
     total: dict[tuple[int, int], list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """What a ``FeatureEdit`` remembered when a savepoint was taken."""
+
+    stats: dict[str, _LayerStats]
+    touched: dict[str, list[BBox]]
+
+
 class FeatureEdit:
     """Single-feature writes and workflow statements inside one open transaction."""
 
@@ -74,6 +82,28 @@ class FeatureEdit:
         self.touched_bounds: dict[str, list[BBox]] = {}
         """Per changed layer, the lon/lat box of every geometry added, changed or removed
         (a layer changed only in features without geometry has an empty list)."""
+
+    # -- savepoints (one transaction shared by several callers: group.py) ----------------
+
+    def savepoint(self) -> _Snapshot:
+        """Start a part of the transaction that can be undone alone (``SAVEPOINT``)."""
+        self.connection.execute("SAVEPOINT gp_part")
+        return _Snapshot(
+            {key: replace(stats, bounds=list(stats.bounds), times=list(stats.times))
+             for key, stats in self._stats.items()},
+            {key: list(boxes) for key, boxes in self.touched_bounds.items()},
+        )  # fmt: skip
+
+    def keep(self, _snapshot: _Snapshot) -> None:
+        """End the part, keeping its changes in the transaction."""
+        self.connection.execute("RELEASE SAVEPOINT gp_part")
+
+    def undo(self, snapshot: _Snapshot) -> None:
+        """Undo the part: its rows, and what this edit remembered of them (counts, boxes)."""
+        self.connection.execute("ROLLBACK TO SAVEPOINT gp_part")
+        self.connection.execute("RELEASE SAVEPOINT gp_part")
+        self._stats = snapshot.stats
+        self.touched_bounds = snapshot.touched
 
     # -- workflow tables ----------------------------------------------------------------
 

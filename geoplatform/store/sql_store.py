@@ -41,6 +41,7 @@ from geoplatform.store.base import (
 )
 from geoplatform.store.editing import FeatureEdit
 from geoplatform.store.gpkg_format import quote
+from geoplatform.store.group import GroupCommit
 from geoplatform.store.hexindex import HexTables, compile_text
 from geoplatform.store.migrations import SCHEMA_VERSION
 from geoplatform.store.sql_filter import Dialect, FilterCompiler
@@ -423,6 +424,14 @@ class SqlStore(FeatureStore):
                 yield edit
                 edit.finish()
                 around_commit.enter_context(self._announced(edit.touched_bounds))
+
+    def edit_together[T](self, work: Callable[[FeatureEdit], T]) -> T:
+        """Run ``work`` in a savepoint of a transaction shared with concurrent callers
+        of this store object, committed once for all (see geoplatform.store.group)."""
+        grouped = self.__dict__.get("_group_commit")
+        if grouped is None:
+            grouped = self.__dict__.setdefault("_group_commit", GroupCommit(self))
+        return grouped.run(work)
 
     def reindex(self, layer_id: str, progress: Progress | None = None) -> int:
         """Rebuild the layer's H3 cover and aggregates from its stored rows, atomically."""
