@@ -40,6 +40,7 @@ from geoplatform.ogcapi.config import build_pygeoapi_config, write_generated
 from geoplatform.ogcapi.mount import load_pygeoapi
 from geoplatform.ogcapi.runtime import register_store
 from geoplatform.open311.router import build_router as build_open311_router
+from geoplatform.rasters.router import build_router as build_raster_router
 from geoplatform.settings import Settings
 from geoplatform.store import FeatureStore, open_store
 from geoplatform.tiles.cache import tile_cache
@@ -51,6 +52,8 @@ from geoplatform.web.items import ItemsResponder
 from geoplatform.web.landing import LandingLinksMiddleware
 from geoplatform.web.problems import handle_geoplatform_error, handle_unexpected
 from geoplatform.web.vendor import generate_templates, mount_vendor
+from geoplatform.webmap.links import webmap_links
+from geoplatform.webmap.router import build_router as build_webmap_router
 
 
 def open_catalog_and_store(settings: Settings) -> tuple[LayerCatalog, FeatureStore]:
@@ -114,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(build_dggs_router(hex_service, base_url))
     app.include_router(build_hex_router(hex_service, base_url))
     app.include_router(build_indicator_router(store, catalog, base_url))
+    app.include_router(build_raster_router(catalog, settings.rasters_dir, base_url))
     app.include_router(
         build_tiles_router(
             reading.catalog,
@@ -139,11 +143,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(build_photo_router(photos, registry))
     app.include_router(build_feature_router(catalog, FeatureWrites(store, base_url), registry))
     app.include_router(build_open311_router(cases, registry, base_url, settings.cases.city_code))
+    app.include_router(build_webmap_router(base_url, config["metadata"]["identification"]["title"]))
     app.mount("/", pygeoapi_app)
     app.add_middleware(ErrorBodyMiddleware)
     app.add_middleware(
         LandingLinksMiddleware,
-        links=[*landing_links(base_url), *hex_links(base_url), *indicator_links(base_url)],
+        links=[
+            *landing_links(base_url),
+            *hex_links(base_url),
+            *indicator_links(base_url),
+            *webmap_links(base_url),
+        ],
     )
     items = ItemsResponder(
         reading, settings.server.base_url(), settings.page_limit_default, settings.page_limit_max

@@ -60,6 +60,12 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     if settings.store.backend == "gpkg" and not settings.store.gpkg_path.exists():
         click.echo(f"no store at {settings.store.gpkg_path}: building the demo city", err=True)
         _build_demo(settings)
+    elif _demo_rasters_missing(settings):  # a demo city built before it had rasters
+        from geoplatform.catalog import load_catalog
+        from geoplatform.demo.rasters import rebuild_demo_rasters
+
+        click.echo(f"writing the demo rasters into {settings.rasters_dir}", err=True)
+        rebuild_demo_rasters(load_catalog(settings.layers_dir), settings.rasters_dir, _say)
     elif settings.store.backend == "gpkg":
         _migrate_embedded(settings)
     if workers > 1:
@@ -109,6 +115,17 @@ def _migrate_embedded(settings: Settings) -> None:
             _say(f"migrated {settings.store.gpkg_path}: {step}")
 
 
+def _demo_rasters_missing(settings: Settings) -> bool:
+    """True when the project's own demo store is served and the rasters folder is empty."""
+    default = Settings.model_fields["store"].default.gpkg_path
+    return (
+        settings.store.backend == "gpkg"
+        and settings.store.gpkg_path.resolve() == default.resolve()
+        and settings.rasters_dir == Settings.model_fields["rasters_dir"].default
+        and not any(settings.rasters_dir.glob("*.tif"))
+    )
+
+
 def _build_demo(settings: Settings) -> None:
     from geoplatform.app import open_catalog_and_store
     from geoplatform.demo.build import build_demo_city
@@ -123,7 +140,7 @@ def _build_demo(settings: Settings) -> None:
     )
     _, store = open_catalog_and_store(building)
     with store:
-        counts = build_demo_city(store, lambda message: click.echo(message, err=True))
+        counts = build_demo_city(store, _say, settings.rasters_dir)
         keys = _demo_keys(store, target.with_name(target.stem + "-keys.txt"))
     partial.rename(target)
     elapsed = time.perf_counter() - started
@@ -163,12 +180,25 @@ def _demo_keys(store: object, path: Path) -> Path:
 
 @cli.command()
 @click.option("--force", is_flag=True, help="Rebuild even if the store exists.")
-def demo(force: bool) -> None:
+@click.option(
+    "--rasters-only",
+    is_flag=True,
+    help="Write only the demo rasters (elevation, imagery) into the rasters folder.",
+)
+def demo(force: bool, rasters_only: bool) -> None:
     """Build the deterministic Nantong demo city into the configured store.
 
-    On PostGIS every layer is replaced, each in its own transaction.
+    On PostGIS every layer is replaced, each in its own transaction. The demo
+    rasters are written to GEOPLATFORM_RASTERS_DIR (default var/rasters/);
+    ``--rasters-only`` writes just them, beside a store built before they existed.
     """
     settings = _settings()
+    if rasters_only:
+        from geoplatform.catalog import load_catalog
+        from geoplatform.demo.rasters import rebuild_demo_rasters
+
+        rebuild_demo_rasters(load_catalog(settings.layers_dir), settings.rasters_dir, _say)
+        return
     if settings.store.backend == "postgis":
         from geoplatform.app import open_catalog_and_store
         from geoplatform.demo.build import build_demo_city
@@ -177,7 +207,7 @@ def demo(force: bool) -> None:
         with store:
             if not force and any(store.count(layer.id) for layer in store.catalog):
                 raise click.ClickException("the PostGIS store holds data (use --force)")
-            counts = build_demo_city(store, _say)
+            counts = build_demo_city(store, _say, settings.rasters_dir)
         click.echo(f"demo city: {sum(counts.values())} features in {len(counts)} layers")
         return
     if settings.store.gpkg_path.exists() and not force:

@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     layers_dir: Path = PROJECT_ROOT / "layers"
     config_dir: Path = PROJECT_ROOT / "config"
     generated_dir: Path = PROJECT_ROOT / "config" / "generated"
+    rasters_dir: Path = PROJECT_ROOT / "var" / "rasters"
+    """Cloud-Optimized GeoTIFFs named by the registry's rasters (the demo writes its own here)."""
     store: StoreSettings = StoreSettings()
     server: ServerSettings = ServerSettings()
     cases: CaseSettings = CaseSettings()

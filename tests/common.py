@@ -77,9 +77,10 @@ def unit_frame() -> gpd.GeoDataFrame:
 
 
 def published_collection_ids(catalog) -> set[str]:
-    """Collections the server must list: the public layers, their hexbin collections and the
-    case indicators of every public place layer's role."""
-    ids = {layer.id for layer in catalog.public()}
+    """Collections the server must list: the public layers, their hexbin collections, the
+    case indicators of every public place layer's role and the public rasters (the demo
+    fixture writes their files)."""
+    ids = {layer.id for layer in catalog.public()} | {r.id for r in catalog.public_rasters()}
     for layer in catalog.public():
         if layer.hexbin is not None:
             ids |= {f"{layer.id}_hex{res}" for res in layer.hexbin.resolutions}

@@ -117,10 +117,11 @@ def demo_settings(
         server=ServerSettings(port=free_port()),
         media=MediaSettings(media_dir=directory / "media"),
         tiles=TileSettings(cache_dir=directory / "tiles"),
+        rasters_dir=directory / "rasters",
     )
     _, store = open_catalog_and_store(settings)
     with store:
-        build_demo_city(store)
+        build_demo_city(store, rasters_dir=settings.rasters_dir)
     if schema is not None:  # the server reads and writes as the least-privileged role
         app_dsn = app_role_dsn(str(store_settings.postgis_dsn))
         settings = settings.model_copy(
@@ -205,6 +206,7 @@ def live_server(
         "GEOPLATFORM_GENERATED_DIR": str(generated),
         "GEOPLATFORM_MEDIA__MEDIA_DIR": str(demo_settings.media.media_dir),
         "GEOPLATFORM_TILES__CACHE_DIR": str(demo_settings.tiles.cache_dir),
+        "GEOPLATFORM_RASTERS_DIR": str(demo_settings.rasters_dir),
         "GEOPLATFORM_SERVER__ACCESS_LOG": "true",
     }
     process, url = start_server(env, generated / "server.log")

@@ -10,6 +10,7 @@ from geoplatform.catalog.models import (
     Place,
     PlaceRole,
 )
+from geoplatform.catalog.rasters import RasterDefinition
 
 __all__ = [
     "Access",
@@ -20,6 +21,7 @@ __all__ = [
     "LayerDefinition",
     "Place",
     "PlaceRole",
+    "RasterDefinition",
     "load_catalog",
     "load_layer_file",
 ]

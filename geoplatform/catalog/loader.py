@@ -1,16 +1,23 @@
-"""geoplatform.catalog.loader: read layers/*.yml into a frozen LayerCatalog."""
+"""geoplatform.catalog.loader: read layers/*.yml into a frozen LayerCatalog.
+
+Files with ``kind: raster`` declare rasters (geoplatform.catalog.rasters); they
+are kept apart from the vector layers, so code that walks the layers (store
+tables, features, vector tiles, H3) never meets one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from geoplatform.catalog.models import LayerDefinition
+from geoplatform.catalog.rasters import RasterDefinition
 from geoplatform.errors import CatalogError, LayerNotFound
 
 
@@ -19,6 +26,7 @@ class LayerCatalog:
     """The layer registry: every identifier used in SQL is checked against it."""
 
     layers: Mapping[str, LayerDefinition]
+    rasters: Mapping[str, RasterDefinition] = field(default_factory=lambda: MappingProxyType({}))
 
     def __iter__(self) -> Iterator[LayerDefinition]:
         return iter(self.layers.values())
@@ -37,6 +45,10 @@ class LayerCatalog:
         """Layers anyone may read, in id order."""
         return [layer for layer in self if layer.is_public]
 
+    def public_rasters(self) -> list[RasterDefinition]:
+        """Rasters anyone may read, in id order."""
+        return [raster for raster in self.rasters.values() if raster.is_public]
+
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
@@ -44,21 +56,39 @@ def _describe(error: ValidationError) -> str:
     return f"field '{field}': {first['msg']}"
 
 
-def load_layer_file(path: Path) -> LayerDefinition:
-    """Validate one YAML file; errors name the file and the offending field."""
+def _read(path: Path) -> dict[str, Any]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path.name}: not valid YAML ({exc})") from None
     if not isinstance(document, dict):
         raise CatalogError(f"{path.name}: expected a mapping at the top level")
+    return document
+
+
+def _validate[T: (LayerDefinition, RasterDefinition)](
+    model: type[T], document: dict[str, Any], path: Path
+) -> T:
     try:
-        layer = LayerDefinition.model_validate(document)
+        found = model.model_validate(document)
     except ValidationError as exc:
         raise CatalogError(f"{path.name}: {_describe(exc)}") from None
-    if layer.id != path.stem:
+    if found.id != path.stem:
         raise CatalogError(f"{path.name}: field 'id': must equal the file name")
-    return layer
+    return found
+
+
+def load_layer_file(path: Path) -> LayerDefinition:
+    """Validate one YAML file; errors name the file and the offending field."""
+    return _validate(LayerDefinition, _read(path), path)
+
+
+def load_definition_file(path: Path) -> LayerDefinition | RasterDefinition:
+    """A vector layer, or a raster when the file says ``kind: raster``."""
+    document = _read(path)
+    if document.get("kind") == "raster":
+        return _validate(RasterDefinition, document, path)
+    return _validate(LayerDefinition, document, path)
 
 
 def load_catalog(directory: Path) -> LayerCatalog:
@@ -66,5 +96,13 @@ def load_catalog(directory: Path) -> LayerCatalog:
     files = sorted(directory.glob("*.yml"))
     if not files:
         raise CatalogError(f"no layer definitions (*.yml) in {directory.name}/")
-    layers = {layer.id: layer for layer in map(load_layer_file, files)}
-    return LayerCatalog(MappingProxyType(layers))
+    layers: dict[str, LayerDefinition] = {}
+    rasters: dict[str, RasterDefinition] = {}
+    for found in map(load_definition_file, files):
+        if isinstance(found, RasterDefinition):
+            rasters[found.id] = found
+        else:
+            layers[found.id] = found
+    if not layers:
+        raise CatalogError(f"no vector layer definitions in {directory.name}/")
+    return LayerCatalog(MappingProxyType(layers), MappingProxyType(rasters))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import geopandas as gpd
 
@@ -16,6 +17,7 @@ from geoplatform.demo.components import build_components
 from geoplatform.demo.divisions import build_divisions
 from geoplatform.demo.pipes import build_pipes
 from geoplatform.demo.pois import build_pois
+from geoplatform.demo.rasters import build_demo_rasters
 from geoplatform.demo.registry import load_divisions
 from geoplatform.demo.schema import conform
 from geoplatform.demo.units import build_unit_grids
@@ -73,10 +75,14 @@ def generate_city(report: Report | None = None) -> dict[str, gpd.GeoDataFrame]:
     }
 
 
-def build_demo_city(store: FeatureStore, progress: Report | None = None) -> dict[str, int]:
+def build_demo_city(
+    store: FeatureStore, progress: Report | None = None, rasters_dir: Path | None = None
+) -> dict[str, int]:
     """Replace every catalog layer the demo knows with the synthetic city; counts by layer.
 
     Catalog layers the demo has no generator for are reported and left untouched.
+    With ``rasters_dir`` the catalog's demo rasters (elevation, imagery) are
+    written there too, as Cloud-Optimized GeoTIFFs.
     """
     report = progress or (lambda _message: None)
     clock = _Clock(report)
@@ -96,5 +102,10 @@ def build_demo_city(store: FeatureStore, progress: Report | None = None) -> dict
         if layer.id == CASE_LAYER:
             managed = manage_demo_cases(store, shaped)
             clock.lap(f"case loop: {managed} demo cases under management")
+    if rasters_dir is not None:
+        build_demo_rasters(
+            store.catalog, frames["admin_county"], frames["admin_community"], rasters_dir, report
+        )
+        clock.lap("rasters written")
     clock.total("demo city built")
     return counts

@@ -10,7 +10,7 @@ manhole-cover cases.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from geoplatform.catalog import Attribute, AttributeType, LayerCatalog, LayerDefinition
@@ -131,7 +131,7 @@ def with_hexbins(catalog: LayerCatalog, hexbins: dict[str, HexbinLayer]) -> Laye
     """The registry plus the hexbin collections (read-only, never stored as tables)."""
     merged = dict(catalog.layers)
     merged.update({key: layer.definition for key, layer in hexbins.items()})
-    return LayerCatalog(MappingProxyType(dict(sorted(merged.items()))))
+    return replace(catalog, layers=MappingProxyType(dict(sorted(merged.items()))))
 
 
 def hexbin_tile_windows(hexbins: dict[str, HexbinLayer], store: FeatureStore) -> TileWindows:

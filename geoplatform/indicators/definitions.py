@@ -13,7 +13,7 @@ no case counts, so a choropleth has no holes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from geoplatform.catalog import Attribute, AttributeType, LayerCatalog, LayerDefinition
@@ -146,4 +146,4 @@ def with_indicators(catalog: LayerCatalog, layers: dict[str, IndicatorLayer]) ->
     """The registry plus the indicator collections (read-only, never stored as tables)."""
     merged = dict(catalog.layers)
     merged.update({key: layer.definition for key, layer in layers.items()})
-    return LayerCatalog(MappingProxyType(dict(sorted(merged.items()))))
+    return replace(catalog, layers=MappingProxyType(dict(sorted(merged.items()))))

@@ -17,6 +17,9 @@ from geoplatform import crs
 from geoplatform.catalog import LayerCatalog, LayerDefinition
 from geoplatform.dggs.links import collection_links
 from geoplatform.files import write_atomic
+from geoplatform.rasters.collections import raster_collections, raster_resource
+from geoplatform.rasters.openapi import raster_paths
+from geoplatform.rasters.sources import served_rasters
 from geoplatform.settings import Settings
 from geoplatform.store.base import FeatureStore
 from geoplatform.tiles.links import collection_links as tiles_links
@@ -82,7 +85,8 @@ def _resource(
 def build_pygeoapi_config(
     settings: Settings, catalog: LayerCatalog, store: FeatureStore, store_key: str
 ) -> dict[str, Any]:
-    """Return pygeoapi's configuration: the base file plus one resource per public layer."""
+    """Return pygeoapi's configuration: the base file plus one resource per public layer,
+    and one per public raster whose file is in place (geoplatform.rasters)."""
     base_path = settings.config_dir / BASE_FILE
     config: dict[str, Any] = copy.deepcopy(yaml.safe_load(base_path.read_text(encoding="utf-8")))
     server = config.setdefault("server", {})
@@ -102,6 +106,8 @@ def build_pygeoapi_config(
         layer.id: _resource(layer, store, store_key, settings.server.base_url())
         for layer in catalog.public()
     }
+    for source in served_rasters(catalog, settings.rasters_dir).values():
+        config["resources"][source.id] = raster_resource(source, settings.server.base_url())
     return config
 
 
@@ -123,5 +129,6 @@ def write_generated(
     openapi = get_oas(config)
     openapi.setdefault("paths", {}).update(extra_paths or {})
     openapi["paths"].update(tiles_paths(tiled_collections(config["resources"])))
+    openapi["paths"].update(raster_paths(raster_collections(config["resources"])))
     write_atomic(openapi_path, yaml.safe_dump(openapi, allow_unicode=True, sort_keys=False))
     return config_path, openapi_path

@@ -37,7 +37,8 @@ RULES = (
 )
 
 
-def _link(rel: str, media_type: str, href: str, title: str | None = None) -> dict[str, Any]:
+def link(rel: str, media_type: str, href: str, title: str | None = None) -> dict[str, Any]:
+    """One link object of a Tiles document."""
     found: dict[str, Any] = {"rel": rel, "type": media_type, "href": href}
     if title:
         found["title"] = title
@@ -58,27 +59,27 @@ def tms_list(base_url: str) -> dict[str, Any]:
             "id": matrix_set.id,
             "title": matrix_set.tms.title,
             "crs": matrix_set.crs_uri,
-            "links": [_link(REL_TILING_SCHEME, JSON, href, matrix_set.tms.title)],
+            "links": [link(REL_TILING_SCHEME, JSON, href, matrix_set.tms.title)],
         }
         if matrix_set.tms.uri:
             entry["uri"] = matrix_set.tms.uri
         entries.append(entry)
-    return {"tileMatrixSets": entries, "links": [_link("self", JSON, f"{base_url}/tileMatrixSets")]}
+    return {"tileMatrixSets": entries, "links": [link("self", JSON, f"{base_url}/tileMatrixSets")]}
 
 
 def _tileset_links(layer: LayerDefinition, matrix_set: MatrixSet, base_url: str) -> list[Any]:
     tiles = f"{base_url}/collections/{layer.id}/tiles/{matrix_set.id}"
     links = [
-        _link("self", JSON, tiles, f"{layer.title.en} vector tiles in {matrix_set.id}"),
-        _link(REL_TILING_SCHEME, JSON, f"{base_url}/tileMatrixSets/{matrix_set.id}"),
-        _link(REL_GEODATA, JSON, f"{base_url}/collections/{layer.id}", layer.title.en),
+        link("self", JSON, tiles, f"{layer.title.en} vector tiles in {matrix_set.id}"),
+        link(REL_TILING_SCHEME, JSON, f"{base_url}/tileMatrixSets/{matrix_set.id}"),
+        link(REL_GEODATA, JSON, f"{base_url}/collections/{layer.id}", layer.title.en),
         {
-            **_link("item", MVT, tiles + "/{tileMatrix}/{tileRow}/{tileCol}"),
+            **link("item", MVT, tiles + "/{tileMatrix}/{tileRow}/{tileCol}"),
             "templated": True,
         },
     ]
     if matrix_set.id == TILEJSON_MATRIX_SET:
-        links.append(_link("alternate", JSON, tiles + "?f=tilejson", "TileJSON 3.0.0"))
+        links.append(link("alternate", JSON, tiles + "?f=tilejson", "TileJSON 3.0.0"))
     return links
 
 
@@ -98,11 +99,12 @@ def tileset_list(layer: LayerDefinition, base_url: str) -> dict[str, Any]:
     """``GET /collections/{id}/tiles``: one vector tileset per tile matrix set."""
     return {
         "tilesets": [_summary(layer, m, base_url) for m in matrix_sets().values()],
-        "links": [_link("self", JSON, f"{base_url}/collections/{layer.id}/tiles")],
+        "links": [link("self", JSON, f"{base_url}/collections/{layer.id}/tiles")],
     }
 
 
-def _limits(matrix_set: MatrixSet, window: ZoomWindow) -> list[dict[str, Any]]:
+def matrix_limits(matrix_set: MatrixSet, window: ZoomWindow = FULL) -> list[dict[str, Any]]:
+    """``tileMatrixSetLimits``: every tile of each offered tile matrix."""
     limits = []
     for zoom in range(window.low, window.high + 1):
         matrix = matrix_set.tms.matrix(zoom)
@@ -132,7 +134,7 @@ def tileset(
     return {
         **_summary(layer, matrix_set, base_url),
         "description": RULES,
-        "tileMatrixSetLimits": _limits(matrix_set, window),
+        "tileMatrixSetLimits": matrix_limits(matrix_set, window),
         "layers": [
             {
                 "id": layer.id,

@@ -42,6 +42,7 @@ from geoplatform.tiles.metadata import (
 from geoplatform.tiles.touched import warm_up
 from geoplatform.tiles.vocabulary import JSON, MVT
 from geoplatform.tiles.windows import TileWindows
+from geoplatform.web.revalidate import etag_matches
 
 _HEADERS = {"X-Content-Type-Options": "nosniff"}
 
@@ -59,20 +60,12 @@ def _json(body: bytes) -> Response:
     return Response(body, media_type=JSON, headers=_HEADERS)
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 weak comparison of ``If-None-Match`` with the tile's strong tag."""
-    if not if_none_match:
-        return False
-    candidates = (c.strip() for c in if_none_match.split(","))
-    return any(c == "*" or c.removeprefix("W/") == etag for c in candidates)
-
-
 def _tile_response(request: Request, tile: Tile) -> Response:
     """204 when nothing is drawn; else the tile, or 304 when the client holds these bytes."""
     if not tile.body:
         return Response(status_code=204, headers=_HEADERS)
     headers = {**_HEADERS, "ETag": tile.etag, "Cache-Control": "no-cache"}
-    if _matches(request.headers.get("if-none-match"), tile.etag):
+    if etag_matches(request.headers.get("if-none-match"), tile.etag):
         return Response(status_code=304, headers=headers)
     return Response(tile.body, media_type=MVT, headers=headers)
 

@@ -43,6 +43,8 @@ CONFORMANCE_CLASSES: tuple[str, ...] = (
 def conformance_document() -> dict[str, list[str]]:
     """Body of ``GET /conformance`` in JSON."""
     from geoplatform.dggs.conformance import DGGS_CONFORMANCE
+    from geoplatform.rasters.vocabulary import RASTER_CONFORMANCE
     from geoplatform.tiles.vocabulary import TILES_CONFORMANCE
 
-    return {"conformsTo": sorted({*CONFORMANCE_CLASSES, *DGGS_CONFORMANCE, *TILES_CONFORMANCE})}
+    classes = {*CONFORMANCE_CLASSES, *DGGS_CONFORMANCE, *TILES_CONFORMANCE, *RASTER_CONFORMANCE}
+    return {"conformsTo": sorted(classes)}

@@ -31,6 +31,7 @@ MAX_FILTER_DEPTH = 32
 _COLLECTION = re.compile(r"^/collections/([^/]+)(/.*)?$")
 _ITEMS = re.compile(r"^/items/?$")
 _ITEM = re.compile(r"^/items/([^/]+)$")
+_RASTER_PATHS = re.compile(r"^(/?|/schema|/queryables|/coverage(/.*)?|/map/tiles(/.*)?)$")
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ITEM_PARAMETERS = frozenset(
@@ -147,6 +148,7 @@ class EdgeMiddleware:
     def __init__(self, app: ASGIApp, catalog: LayerCatalog, items: ItemsResponder) -> None:
         self.app = app
         self.public = {layer.id: layer for layer in catalog.public()}
+        self.rasters = frozenset(raster.id for raster in catalog.public_rasters())
         self.items = items
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -179,6 +181,8 @@ class EdgeMiddleware:
         match = _COLLECTION.match(path)
         if match is None:
             return None
+        if match.group(1) in self.rasters:
+            return _raster_request(scope, match.group(2) or "")
         layer = self.public.get(match.group(1))
         if layer is None:
             raise NotFound("collection not found")
@@ -216,6 +220,21 @@ class EdgeMiddleware:
         if response is None:
             raise NotFound("feature not found")
         return response
+
+
+def _raster_request(scope: Scope, rest: str) -> Response | None:
+    """A public raster: its description (pygeoapi) and its coverage and map tiles
+    (geoplatform.rasters, which validates them) exist; nothing else does."""
+    if scope["method"] not in _READ_METHODS:
+        return problem(
+            405,
+            "MethodNotAllowed",
+            "this collection is read-only",
+            headers={"Allow": "GET, HEAD, OPTIONS"},
+        )
+    if _RASTER_PATHS.match(rest):
+        return None
+    raise NotFound("not found")
 
 
 def _check_item_query(values: dict[str, str]) -> None:

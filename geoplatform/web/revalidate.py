@@ -17,7 +17,14 @@ def revalidatable_json(answer: dict[str, Any], request: Request) -> Response:
     body = orjson.dumps(answer)
     etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    matches = request.headers.get("if-none-match", "")
-    if etag in (tag.strip() for tag in matches.split(",")):
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=JSON, headers=headers)
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison of ``If-None-Match`` with a strong tag (``*`` matches any)."""
+    if not if_none_match:
+        return False
+    candidates = (c.strip() for c in if_none_match.split(","))
+    return any(c == "*" or c.removeprefix("W/") == etag for c in candidates)

@@ -2,15 +2,18 @@
 
 pygeoapi's templates load Leaflet and Bootstrap from public CDNs, which a city's
 intranet cannot reach. The same libraries come here from registry packages
-(XStatic-Leaflet, XStatic-Leaflet-MarkerCluster, Bootstrap-Flask), are served by
-this server under ``/vendor``, and the templates that reference a CDN are
-regenerated from the installed pygeoapi with local URLs (pygeoapi looks in the
-configured template path first and falls back to its own templates).
+(XStatic-Leaflet, XStatic-Leaflet-MarkerCluster, Bootstrap-Flask, and MapLibre GL JS
+for the web map from the ``maplibre`` package), are served by this server under
+``/vendor``, and the templates that reference a CDN are regenerated from the
+installed pygeoapi with local URLs (pygeoapi looks in the configured template
+path first and falls back to its own templates). The regenerated base template
+also gets a link to the web map (``/map``) in its navigation bar.
 """
 
 from __future__ import annotations
 
 import base64
+from importlib.util import find_spec
 from pathlib import Path
 
 import flask_bootstrap
@@ -22,8 +25,19 @@ from starlette.staticfiles import StaticFiles
 
 from geoplatform.files import write_atomic
 
+
+def _maplibre_directory() -> Path:
+    """MapLibre GL JS as shipped in the ``maplibre`` package, found without importing it
+    (its import pulls in optional notebook integrations and warns about them)."""
+    spec = find_spec("maplibre")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the maplibre package (MapLibre GL JS) is not installed")
+    return Path(spec.origin).parent / "srcjs"
+
+
 VENDOR_DIRECTORIES: dict[str, Path] = {
     "leaflet": Path(xleaflet.BASE_DIR),
+    "maplibre": _maplibre_directory(),
     "markercluster": Path(xmarkercluster.BASE_DIR),
     "bootstrap": Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5",
 }
@@ -37,6 +51,13 @@ CDN_TO_LOCAL = {
     _CLUSTER + "MarkerCluster.Default.css": "markercluster/MarkerCluster.Default.css",
     _CLUSTER + "leaflet.markercluster-src.js": "markercluster/leaflet.markercluster.js",
 }
+_NAV_LIST = '<ul class="nav nav-pills">'
+MAP_NAV_ITEM = (
+    "\n          <li class=\"nav-item\"><a href=\"{{ config['server']['url'] }}/map"
+    '?lang={{ (locale|lower)[:2] }}" class="nav-link">'
+    "{% if (locale|lower).startswith('zh') %}地图{% else %}Map{% endif %}</a></li>"
+)
+"""The web map's entry in the pages' navigation bar, in the page's language."""
 _DROPPED_LINES = ("html5shiv", "leaflet-imageoverlay-ogcapi", "leaflet-draw")
 """Script tags of features this server does not offer (IE shims, OGC API Maps, Records)."""
 _BLANK_PNG = base64.b64decode(
@@ -56,6 +77,7 @@ def generate_templates(target: Path, base_url: str) -> Path:
             continue
         for url, local in CDN_TO_LOCAL.items():
             text = text.replace(url, f"{base_url}/vendor/{local}")
+        text = text.replace(_NAV_LIST, _NAV_LIST + MAP_NAV_ITEM, 1)
         lines = [line for line in text.splitlines() if not any(d in line for d in _DROPPED_LINES)]
         destination = target / path.relative_to(source)
         write_atomic(destination, "\n".join(lines) + "\n")
