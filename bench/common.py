@@ -12,6 +12,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,3 +117,31 @@ def served(env: dict[str, str], generated: Path, workers: int = 1) -> Iterator[s
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def pgbench(dsn: str, sql: str, duration: int, clients: int = 16) -> float:
+    """The database's own rate for one statement: pgbench -c16 -j2 (transactions/s)."""
+    with tempfile.TemporaryDirectory(prefix="geoplatform-pgbench-") as folder:
+        script = Path(folder) / "statement.sql"
+        script.write_text(sql.rstrip().rstrip(";") + ";\n", encoding="utf-8")
+        out = subprocess.run(
+            [
+                "/usr/lib/postgresql/15/bin/pgbench",
+                "-n",
+                "-c",
+                str(clients),
+                "-j",
+                "2",
+                f"-T{duration}",
+                "-f",
+                str(script),
+                dsn,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    found = re.search(r"tps = ([\d.]+)", out)
+    if found is None:
+        raise SystemExit(f"pgbench printed no rate:\n{out}")
+    return float(found.group(1))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from geoplatform.settings import PROJECT_ROOT
 from geoplatform.store.postgis import PostGISStore
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import free_port, wrk
+from common import free_port, pgbench, wrk
 
 SCHEMA = "peers"
 WORK = PROJECT_ROOT / "var" / "bench-peers"
@@ -327,29 +326,6 @@ PGBENCH_SQL["f dense z14 point tile"] = _tile_sql(
     POINT_TILE,
 )
 PGBENCH_SQL["f polygon tile"] = _tile_sql("parcels", "parcel_code, land_use, area_m2", POLYGON_TILE)
-
-
-def pgbench(dsn: str, sql: str, duration: int) -> float:
-    script = WORK / "pgbench.sql"
-    script.write_text(sql + "\n")
-    out = subprocess.run(
-        [
-            "/usr/lib/postgresql/15/bin/pgbench",
-            "-n",
-            "-c",
-            "16",
-            "-j",
-            "2",
-            f"-T{duration}",
-            "-f",
-            str(script),
-            dsn,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
 def start(server: Server) -> None:

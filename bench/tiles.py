@@ -11,7 +11,10 @@ The HTTP columns serve the city with ``geoplatform serve`` (1 and 2 workers,
 ``--workers N`` adds N) and load one tile URL with wrk (-t2 -c16, loopback):
 "drawn" with the tile cache off (every request asks the store), "cached" with
 it on, after one request wrote the file (each request reads it from disk).
-Needs Debian's ``wrk``.
+On PostGIS, "database" is pgbench (-c16 -j2) running the very statement the
+store runs for the tile (``PostGISStore.mvt_statement``, values inlined): the
+database's own rate for these tiles, which a server asking it cannot exceed.
+Needs Debian's ``wrk`` (and PostgreSQL's ``pgbench`` on PostGIS).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from common import bench_store, prepare_demo, served, served_arguments, wrk
+from common import bench_store, pgbench, prepare_demo, served, served_arguments, wrk
 
 from geoplatform.store import open_store
 from geoplatform.store.base import FeatureQuery, FeatureStore
@@ -77,6 +80,21 @@ def store_rate(store: FeatureStore, scenario: Scenario, seconds: float = 3.0) ->
     return calls / (time.perf_counter() - started)
 
 
+def database_rate(
+    store: FeatureStore, dsn: str | None, scenario: Scenario, duration: int
+) -> float | None:
+    """pgbench on the store's own tile statement (PostGIS only; None elsewhere)."""
+    statement = getattr(store, "mvt_statement", None)
+    if statement is None or dsn is None:
+        return None
+    import psycopg
+
+    sql, params = statement(scenario.layer, tile_request(scenario.address, scenario.layer))
+    with psycopg.connect(dsn) as connection:
+        literal = psycopg.ClientCursor(connection).mogrify(sql, params)
+    return pgbench(dsn, literal, duration)
+
+
 def measure(
     base: str, scenario: Scenario, duration: int, cache_dir: Path, cached: bool
 ) -> tuple[float, float, float]:
@@ -104,6 +122,7 @@ def main() -> None:
             densest(store, "unit_grid", f"polygon tile z{ZOOM} (unit grids)"),
         ]
         alone = [store_rate(store, s) for s in scenarios]
+        database = [database_rate(store, args.postgis_dsn, s, args.duration) for s in scenarios]
     cache_dir = args.store.parent / "bench-tiles"
     workers = sorted({1, 2, args.workers})
     columns = [(mode, n) for n in workers for mode in ("drawn", "cached")]
@@ -126,8 +145,15 @@ def main() -> None:
         f"geoplatform vector tiles on {settings.backend}, wrk -t2 -c16 -d{args.duration}s, "
         "tiles/s (p50 / p99); drawn = tile cache off, cached = read from the cache folder"
     )
-    heads = ["tile", "features", "bytes", "store alone", *(f"{m} {n}w" for m, n in columns)]
-    widths = [46, 8, 7, 11, *([21] * len(columns))]
+    heads = [
+        "tile",
+        "features",
+        "bytes",
+        "store alone",
+        "database",
+        *(f"{m} {n}w" for m, n in columns),
+    ]
+    widths = [46, 8, 7, 11, 9, *([21] * len(columns))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for i, scenario in enumerate(scenarios):
@@ -137,6 +163,7 @@ def main() -> None:
             str(scenario.features),
             str(scenario.size),
             f"{alone[i]:.1f}/s",
+            "n/a" if database[i] is None else f"{database[i]:.1f}/s",
             *(results[column][i] for column in columns),
         ]
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")

@@ -41,6 +41,7 @@ from geoplatform.ogcapi.mount import load_pygeoapi
 from geoplatform.ogcapi.runtime import register_store
 from geoplatform.open311.router import build_router as build_open311_router
 from geoplatform.rasters.router import build_router as build_raster_router
+from geoplatform.rasters.tilecache import RasterTileCache
 from geoplatform.settings import Settings
 from geoplatform.store import FeatureStore, open_store
 from geoplatform.tiles.cache import tile_cache
@@ -117,7 +118,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(build_dggs_router(hex_service, base_url))
     app.include_router(build_hex_router(hex_service, base_url))
     app.include_router(build_indicator_router(store, catalog, base_url))
-    app.include_router(build_raster_router(catalog, settings.rasters_dir, base_url))
+    raster_tiles = RasterTileCache(settings.tiles.cache_dir) if settings.tiles.cache else None
+    app.include_router(build_raster_router(catalog, settings.rasters_dir, base_url, raster_tiles))
     app.include_router(
         build_tiles_router(
             reading.catalog,

@@ -3,9 +3,9 @@
 Tiles follow the vector tiles' grids and rules (geoplatform/tiles): the same
 three tile matrix sets, levels 0 to ``MAX_ZOOM``, path values validated by
 ``parse_address`` (400 malformed, 404 outside the matrix), 204 for a tile with
-no cell of data, a strong ETag from the bytes. They are drawn on request from
-the COG (a few milliseconds each) and not kept on disk: the rasters change only
-when their files are replaced.
+no cell of data, a strong ETag from the bytes. They are drawn from the COG
+(tens of milliseconds each) and, with the tile cache on, kept on disk until the
+raster's file is replaced (geoplatform/rasters/tilecache.py).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from geoplatform.rasters.maptiles import IMAGE_FORMATS, draw_tile, map_tileset, 
 from geoplatform.rasters.params import MEDIA_TYPES, Encoding, parse_coverage_query
 from geoplatform.rasters.reading import read_grid
 from geoplatform.rasters.sources import RasterSource, served_rasters
+from geoplatform.rasters.tilecache import RasterTileCache
 from geoplatform.rasters.vocabulary import JSON, WEBP
 from geoplatform.tiles.cache import drawn
 from geoplatform.tiles.grid import parse_address
@@ -67,9 +68,15 @@ def _json(request: Request, document: dict) -> Response:
 class RasterEndpoints:
     """The map tile and coverage resources of the served rasters."""
 
-    def __init__(self, rasters: dict[str, RasterSource], base_url: str) -> None:
+    def __init__(
+        self,
+        rasters: dict[str, RasterSource],
+        base_url: str,
+        cache: RasterTileCache | None = None,
+    ) -> None:
         self.rasters = rasters
         self.base_url = base_url.rstrip("/")
+        self.cache = cache
 
     def _source(self, request: Request) -> RasterSource:
         collection = request.path_params["collection_id"]
@@ -102,7 +109,16 @@ class RasterEndpoints:
         if chosen is None:
             chosen = "webp" if WEBP in request.headers.get("accept", "") else "png"
         driver, media_type = IMAGE_FORMATS[chosen]
-        body = await run_in_threadpool(draw_tile, source, address.matrix_set, address.tile, driver)
+
+        def draw() -> bytes:
+            return draw_tile(source, address.matrix_set, address.tile, driver)
+
+        if self.cache is None:
+            body = await run_in_threadpool(draw)
+        else:
+            body = await run_in_threadpool(
+                self.cache.tile, source, address.matrix_set, address.tile, chosen, draw
+            )
         if not body:
             return Response(status_code=204, headers=_HEADERS)
         return _answer(request, body, media_type)
@@ -153,10 +169,16 @@ class RasterEndpoints:
         return _json(request, rangetype(source))
 
 
-def build_router(catalog: LayerCatalog, rasters_dir: Path, base_url: str) -> APIRouter:
-    """Routes of the public rasters whose file is in ``rasters_dir``."""
+def build_router(
+    catalog: LayerCatalog,
+    rasters_dir: Path,
+    base_url: str,
+    cache: RasterTileCache | None = None,
+) -> APIRouter:
+    """Routes of the public rasters whose file is in ``rasters_dir`` (map tiles kept on
+    disk with ``cache``)."""
     router = APIRouter()
-    endpoints = RasterEndpoints(served_rasters(catalog, rasters_dir), base_url)
+    endpoints = RasterEndpoints(served_rasters(catalog, rasters_dir), base_url, cache)
     collection = "/collections/{collection_id}"
     tiles = collection + "/map/tiles"
     for path, handler in (

@@ -434,6 +434,12 @@ class PostGISStore(SqlStore):
         Candidates are selected with the same bbox clause as a features page and
         cut to the first ``request.limit`` by fid before any geometry is drawn.
         """
+        rows = self._fetch(*self.mvt_statement(layer_id, request))
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
+
+    def mvt_statement(self, layer_id: str, request: TileRequest) -> tuple[str, list[Any]]:
+        """The one statement (and its bound values) that builds a tile (bench/tiles.py
+        runs it with pgbench to measure the database's own rate)."""
         layer = self.catalog.get(layer_id)
         columns = ", ".join(
             f"{_json_value(a.name, a.type)} AS {quote(a.name)}"
@@ -460,8 +466,7 @@ class PostGISStore(SqlStore):
             *bbox_params,
             request.limit,
         ]
-        rows = self._fetch(sql, params)
-        return bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
+        return sql, params
 
     # -- writes ------------------------------------------------------------------
 
