@@ -151,6 +151,14 @@ def tileset(
     }
 
 
+def _attribution(layer: LayerDefinition) -> str:
+    """Where the data comes from, saying so when it is synthetic (once)."""
+    source = layer.provenance.source.en
+    if layer.provenance.synthetic and "synthetic" not in source.lower():
+        return f"{source} (synthetic)"
+    return source
+
+
 _TILEJSON_FIELD = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
 
 
@@ -179,8 +187,7 @@ def tilejson(
         "tilejson": "3.0.0",
         "name": layer.title.en,
         "description": layer.description.en,
-        "attribution": layer.provenance.source.en
-        + (" (synthetic)" if layer.provenance.synthetic else ""),
+        "attribution": _attribution(layer),
         "scheme": "xyz",
         "tiles": [f"{base_url}/collections/{layer.id}/tiles/{matrix_set.id}/{{z}}/{{y}}/{{x}}"],
         "minzoom": window.low,
