@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starlette.responses import Response
 
 from geoplatform import __version__
-from geoplatform.auth.registry import PrincipalRegistry
+from geoplatform.auth.registry import PrincipalRegistry, token_verifier
 from geoplatform.cases.calendar import WorkCalendar
 from geoplatform.cases.media import cleanup_quarantine
 from geoplatform.cases.photo_router import build_router as build_photo_router
@@ -129,7 +129,7 @@ def create_app(settings: Settings) -> FastAPI:
             hexbin_tile_windows(hexbin_layers(catalog), store),
         )
     )
-    registry = PrincipalRegistry(store, settings.auth.cache_seconds)
+    registry = PrincipalRegistry(store, settings.auth.cache_seconds, token_verifier(settings.auth))
     cases = CaseService(
         store,
         hex_service,

@@ -82,6 +82,19 @@ class AuthSettings(BaseModel):
 
     cache_seconds: float = Field(default=10.0, ge=0)
     """A verified key is trusted this long without asking the store (revocation delay)."""
+    jwt_issuer: str | None = None
+    """Issuer (``iss``) of the identity provider whose bearer tokens are accepted; unset:
+    API keys only."""
+    jwt_audience: str = "geoplatform"
+    """Audience (``aud``) the tokens must name."""
+    jwks_file: Path | None = None
+    """The provider's public keys as a JWKS file (offline), or ..."""
+    jwks_url: str | None = None
+    """... its ``jwks_uri`` (keys fetched and cached)."""
+    jwt_roles_claim: str = "roles"
+    """Claim holding the platform role names (a list, or a space-separated string)."""
+    jwt_org_claim: str = "org_code"
+    """Claim holding the department's 统一社会信用代码."""
 
 
 class Settings(BaseSettings):

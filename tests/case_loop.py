@@ -6,13 +6,16 @@ demo city exactly as built.
 
 from __future__ import annotations
 
+import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 
 from geoplatform.auth import Principal, Role
@@ -41,6 +44,37 @@ class Caller:
         return {"Authorization": f"Bearer {self.key}"}
 
 
+class IdentityProvider:
+    """A city sign-on for the tests: an RSA key pair, its JWKS file and signed tokens."""
+
+    issuer = "https://sso.nantong.example/realms/city"
+    audience = "geoplatform"
+
+    def __init__(self, directory: Path) -> None:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        self.jwks_file = directory / "jwks.json"
+        self.jwks_file.write_text(json.dumps({"keys": [{**public, "kid": "city-1", "use": "sig"}]}))
+
+    def env(self) -> dict[str, str]:
+        """Server settings that trust this provider."""
+        return {
+            "GEOPLATFORM_AUTH__JWT_ISSUER": self.issuer,
+            "GEOPLATFORM_AUTH__JWT_AUDIENCE": self.audience,
+            "GEOPLATFORM_AUTH__JWKS_FILE": str(self.jwks_file),
+        }
+
+    def token(self, key=None, kid: str = "city-1", **claims: object) -> str:
+        """A signed access token; ``claims`` override the defaults (an hour, this issuer)."""
+        now = int(time.time())
+        body = {"iss": self.issuer, "aud": self.audience, "sub": "u-1", "iat": now,
+                "exp": now + 3600, **claims}  # fmt: skip
+        body = {k: v for k, v in body.items() if v is not None}
+        return jwt.encode(body, key or self.private_key, algorithm="RS256", headers={"kid": kid})
+
+
 @dataclass(frozen=True)
 class Loop:
     """Everything a case test needs."""
@@ -49,6 +83,7 @@ class Loop:
     store: FeatureStore
     settings: Settings
     callers: dict[str, Caller]
+    sign_on: IdentityProvider
 
 
 def copy_demo(demo_settings: Settings, demo_store: FeatureStore, directory: Path) -> Settings:
@@ -130,11 +165,12 @@ def loop(
     for name, (roles, org) in ROLES.items():
         principal, key = registry.add(name, roles, org)
         callers[name] = Caller(principal, key)
+    sign_on = IdentityProvider(directory)
     env = server_env(settings, directory) | {"GEOPLATFORM_AUTH__CACHE_SECONDS": "0"}
-    process, url = start_server(env, directory / "server.log")
+    process, url = start_server(env | sign_on.env(), directory / "server.log")
     try:
         with httpx.Client(base_url=url, timeout=60) as client:
-            yield Loop(client, store, settings, callers)
+            yield Loop(client, store, settings, callers, sign_on)
     finally:
         process.terminate()
         process.wait(timeout=20)

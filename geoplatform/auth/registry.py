@@ -14,7 +14,9 @@ import uuid
 
 from geoplatform.auth.keys import is_well_formed, key_digest, new_key
 from geoplatform.auth.principals import Principal, Role, is_org_code
+from geoplatform.auth.tokens import TokenVerifier, looks_like_jwt
 from geoplatform.errors import InvalidParameter, NotFound, Unauthorized
+from geoplatform.settings import AuthSettings
 from geoplatform.store.base import FeatureStore
 from geoplatform.store.values import utc_text
 
@@ -25,9 +27,16 @@ _COLUMNS = "id, name, roles, org_code, disabled"
 class PrincipalRegistry:
     """Issue, list, disable and verify API keys."""
 
-    def __init__(self, store: FeatureStore, cache_seconds: float = CACHE_SECONDS) -> None:
+    def __init__(
+        self,
+        store: FeatureStore,
+        cache_seconds: float = CACHE_SECONDS,
+        tokens: TokenVerifier | None = None,
+    ) -> None:
         self.store = store
         self.cache_seconds = cache_seconds
+        self.tokens = tokens
+        """Bearer tokens of the city's identity provider, when one is configured."""
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
@@ -87,7 +96,9 @@ class PrincipalRegistry:
         return [(_principal(row), bool(row[4])) for row in rows]
 
     def authenticate(self, key: str) -> Principal:
-        """The principal holding ``key``, or Unauthorized (same answer for every failure)."""
+        """The principal holding ``key`` (or a valid token), or Unauthorized."""
+        if self.tokens is not None and looks_like_jwt(key):
+            return self.tokens.principal(key)
         if not is_well_formed(key):
             raise Unauthorized("the credential is not valid")
         digest = key_digest(key)
@@ -118,4 +129,18 @@ def _principal(row: tuple[object, ...]) -> Principal:
         name=str(row[1]),
         roles=roles,
         org_code=None if row[3] is None else str(row[3]),
+    )
+
+
+def token_verifier(settings: AuthSettings) -> TokenVerifier | None:
+    """The configured identity provider's token check, None when none is configured."""
+    if settings.jwt_issuer is None:
+        return None
+    return TokenVerifier(
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        jwks_file=settings.jwks_file,
+        jwks_url=settings.jwks_url,
+        roles_claim=settings.jwt_roles_claim,
+        org_claim=settings.jwt_org_claim,
     )
