@@ -34,6 +34,7 @@ from geoplatform.store.base import (
     LayerExtent,
     Progress,
     TileRequest,
+    WouldBlock,
     WriteReport,
 )
 from geoplatform.store.editing import FeatureEdit
@@ -177,6 +178,18 @@ class ComputedLayersStore(FeatureStore):
         if layer_id in self.computed_ids:
             return super().item_geojson(layer_id, fid, target)
         return self.base.item_geojson(layer_id, fid, target)
+
+    def item_geojson_at_once(self, layer_id: str, fid: int, target: int | None) -> bytes | None:
+        """Stored layers only: a computed collection may have to be computed first."""
+        if layer_id in self.computed_ids:
+            raise WouldBlock(layer_id)
+        return self.base.item_geojson_at_once(layer_id, fid, target)
+
+    async def item_geojson_async(self, layer_id: str, fid: int, target: int | None) -> bytes | None:
+        """Stored layers through the base store's own path (its driver may be asynchronous)."""
+        if layer_id in self.computed_ids:
+            return await super().item_geojson_async(layer_id, fid, target)
+        return await self.base.item_geojson_async(layer_id, fid, target)
 
     def mvt_tile(self, layer_id: str, request: TileRequest) -> bytes:
         """Stored layers keep their backend's own tiles."""

@@ -33,6 +33,7 @@ from geoplatform.store.base import (
     LayerExtent,
     Progress,
     TimeInterval,
+    WouldBlock,
     WriteReport,
 )
 from geoplatform.store.gpkg_format import quote
@@ -217,10 +218,29 @@ class GeoPackageStore(SqlStore):
         return connection
 
     def _read(self) -> sqlite3.Connection:
+        instant = getattr(self._local, "instant", None)
+        if instant is not None:  # inside item_geojson_at_once
+            return instant
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = self._local.connection = self._open()
         return connection
+
+    def item_geojson_at_once(self, layer_id: str, fid: int, target: int | None) -> bytes | None:
+        """The item read on a connection that never waits: WAL readers do not wait for
+        writers, and in the rare case SQLite would (a checkpoint restarting the WAL),
+        the read fails at once with ``WouldBlock`` and is asked again from a thread."""
+        connection = getattr(self._local, "instant_connection", None)
+        if connection is None:
+            connection = self._local.instant_connection = self._open()
+            connection.execute("PRAGMA busy_timeout = 0")
+        self._local.instant = connection
+        try:
+            return self.item_geojson(layer_id, fid, target)
+        except StoreUnavailable as exc:  # busy or locked: never wait on the caller's loop
+            raise WouldBlock(layer_id) from exc
+        finally:
+            self._local.instant = None
 
     _writer: sqlite3.Connection | None = None
     _lock_file: int | None = None

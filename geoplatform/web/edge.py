@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
@@ -135,7 +136,8 @@ def _check_names(layer: LayerDefinition, values: dict[str, str]) -> None:
             raise InvalidParameter("properties: unknown property", parameter="properties")
 
 
-Handler = partial[Response]
+Handler = partial[Any]
+"""A page's handler (run in a worker thread) or the item's (a coroutine on the loop)."""
 
 
 class EdgeMiddleware:
@@ -158,7 +160,7 @@ class EdgeMiddleware:
         try:
             outcome = self._intercept(scope)
             if isinstance(outcome, partial):
-                response = await run_in_threadpool(outcome)
+                response = await self._answer(outcome)
             else:
                 response = outcome
         except GeoPlatformError as error:
@@ -215,8 +217,14 @@ class EdgeMiddleware:
                 return partial(self._item, layer, fid, values)
         return None
 
-    def _item(self, layer: LayerDefinition, fid: int, values: dict[str, str]) -> Response:
-        response = self.items.item(layer, fid, values)
+    async def _answer(self, handler: Handler) -> Response:
+        """Pages from a worker thread; one item on the loop (see ``ItemsResponder.item``)."""
+        if handler.func == self._item:
+            return await self._item(*handler.args)
+        return await run_in_threadpool(handler)
+
+    async def _item(self, layer: LayerDefinition, fid: int, values: dict[str, str]) -> Response:
+        response = await self.items.item(layer, fid, values)
         if response is None:
             raise NotFound("feature not found")
         return response
