@@ -10,7 +10,9 @@ Every change keeps what the bulk writer keeps, in the same transaction:
 - the hexbin aggregates, by *delta*: the changed feature's old contribution
   (cell at each hexbin resolution, month, grouping values, measure flags) is
   subtracted and its new one added, so a write costs a few indexed statements
-  whatever the layer's size (a full rebuild would regroup every row);
+  whatever the layer's size (a full rebuild would regroup every row); the changes
+  of a whole transaction are summed and written once, when it finishes (a group
+  commit of many reports updates each hexagon row once);
 - the layer's statistics row: the exact count, the extent (grown to take new
   geometries in; a delete does not shrink it), the time range and the write
   counter that cache keys read. The statistics row is read for update first, so
@@ -80,6 +82,10 @@ class FeatureEdit:
         self.mark = store.placeholder
         self._stats: dict[str, _LayerStats] = {}
         self.touched_bounds: dict[str, list[BBox]] = {}
+        self._deltas: dict[str, tuple[HexTables, _Delta]] = {}
+        """Hexbin aggregate changes of the whole transaction, written once by ``finish``."""
+        self._part: dict[str, tuple[HexTables, _Delta]] | None = None
+        """Those of the savepoint in progress, joined to ``_deltas`` when it is kept."""
         """Per changed layer, the lon/lat box of every geometry added, changed or removed
         (a layer changed only in features without geometry has an empty list)."""
 
@@ -88,6 +94,7 @@ class FeatureEdit:
     def savepoint(self) -> _Snapshot:
         """Start a part of the transaction that can be undone alone (``SAVEPOINT``)."""
         self.connection.execute("SAVEPOINT gp_part")
+        self._part = {}
         return _Snapshot(
             {key: replace(stats, bounds=list(stats.bounds), times=list(stats.times))
              for key, stats in self._stats.items()},
@@ -97,6 +104,9 @@ class FeatureEdit:
     def keep(self, _snapshot: _Snapshot) -> None:
         """End the part, keeping its changes in the transaction."""
         self.connection.execute("RELEASE SAVEPOINT gp_part")
+        part, self._part = self._part or {}, None
+        for layer_id, (tables, delta) in part.items():
+            _merge(self._deltas, layer_id, tables, delta)
 
     def undo(self, snapshot: _Snapshot) -> None:
         """Undo the part: its rows, and what this edit remembered of them (counts, boxes)."""
@@ -104,6 +114,7 @@ class FeatureEdit:
         self.connection.execute("RELEASE SAVEPOINT gp_part")
         self._stats = snapshot.stats
         self.touched_bounds = snapshot.touched
+        self._part = None
 
     # -- workflow tables ----------------------------------------------------------------
 
@@ -307,7 +318,11 @@ class FeatureEdit:
             t[1] = when if t[1] is None else max(t[1], when)
 
     def finish(self) -> None:
-        """Write every touched layer's statistics (called before the commit)."""
+        """Write the hexbin aggregate changes and every touched layer's statistics
+        (called before the commit)."""
+        deltas, self._deltas = self._deltas, {}
+        for tables, delta in deltas.values():
+            self._write_delta(tables, delta)
         for layer_id, stats in self._stats.items():
             if not stats.touched:
                 continue
@@ -390,7 +405,8 @@ class FeatureEdit:
                 zone = parent(int(cell), res)
                 _add(delta.detail, (res, zone, period, *keys), amounts)
                 _add(delta.total, (res, zone), amounts)
-        self._write_delta(tables, delta)
+        pending = self._part if self._part is not None else self._deltas
+        _merge(pending, tables.layer.id, tables, delta)  # written once, by finish()
 
     def _write_delta(self, tables: HexTables, delta: _Delta) -> None:
         m = self.mark
@@ -443,3 +459,18 @@ def _add(target: dict[Any, list[int]], key: Any, amounts: list[int]) -> None:
         current.extend([0] * len(amounts))
     for i, amount in enumerate(amounts):
         current[i] += amount
+
+
+def _merge(
+    pending: dict[str, tuple[HexTables, _Delta]], layer_id: str, tables: HexTables, delta: _Delta
+) -> None:
+    """Add one change of a layer's aggregates to those already pending."""
+    found = pending.get(layer_id)
+    if found is None:
+        pending[layer_id] = (tables, delta)
+        return
+    target = found[1]
+    for key, amounts in delta.detail.items():
+        _add(target.detail, key, amounts)
+    for total_key, amounts in delta.total.items():
+        _add(target.total, total_key, amounts)
