@@ -319,6 +319,33 @@ def db_move(to_gpkg: Path | None, to_postgis: str | None, schema: str) -> None:
     click.echo(f"moved {sum(counts.values())} features in {len(counts)} layers")
 
 
+@db.command(name="copy")
+@click.option("--to-schema", "target", required=True, help="Schema of the copy (replaced whole).")
+@click.option(
+    "--owner-dsn",
+    default=None,
+    metavar="DSN",
+    help="DSN of the owner role (DDL); default: the configured DSN.",
+)
+def db_copy(target: str, owner_dsn: str | None) -> None:
+    """Copy the configured PostGIS store to another schema of its database (a training or
+    test copy of a live city), inside the server, verified by row counts, all or nothing."""
+    from geoplatform.catalog import load_catalog
+    from geoplatform.store.transfer import copy_postgis_schema
+
+    settings = _settings()
+    if settings.store.backend != "postgis" or not settings.store.postgis_dsn:
+        raise click.UsageError("db copy works on a PostGIS store (GEOPLATFORM_STORE__BACKEND)")
+    counts = copy_postgis_schema(
+        owner_dsn or settings.store.postgis_dsn,
+        load_catalog(settings.layers_dir),
+        settings.store.postgis_schema,
+        target,
+        _say,
+    )
+    click.echo(f"copied {sum(counts.values())} rows in {len(counts)} tables to {target}")
+
+
 @db.command(name="backup")
 @click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
 def db_backup(target: Path) -> None:

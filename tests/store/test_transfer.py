@@ -147,6 +147,27 @@ def test_postgis_schema_copy_is_lossless_and_writable(source, postgis_dsn, catal
             assert untouched.count("poi") == 5
         with pytest.raises(Exception, match="schema"):
             copy_postgis_schema(postgis_dsn, catalog, original, "Bad-Name", lambda _m: None)
+        # the same through the command line, with progress on stderr
+        import os
+        import subprocess
+        import sys
+
+        done = subprocess.run(
+            [sys.executable, "-m", "geoplatform.cli", "db", "copy", "--to-schema", copy],
+            env={
+                **os.environ,
+                "GEOPLATFORM_STORE__BACKEND": "postgis",
+                "GEOPLATFORM_STORE__POSTGIS_DSN": postgis_dsn,
+                "GEOPLATFORM_STORE__POSTGIS_SCHEMA": original,
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert f"to {copy}" in done.stdout and "poi: 5" in done.stderr
+        with PostGISStore(postgis_dsn, catalog, schema=copy) as again:
+            assert fingerprint(again) == fingerprint(source)
     finally:
         for schema in (original, copy):
             drop_schema(postgis_dsn, schema)
