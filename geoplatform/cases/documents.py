@@ -58,6 +58,7 @@ def case_document(
         "address": row.address,
         "location": {"type": "Point", "coordinates": raw["lonlat"]},
         "input": {"crs": raw["crs"], "position": raw["position"]},
+        "mediaUrl": raw.get("media_url"),
         "h3Cell": raw["h3_cell"],
         "unitCode": properties.get("unit_code"),
         "countyCode": properties.get("county_code"),

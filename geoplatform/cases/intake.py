@@ -14,10 +14,11 @@ from functools import lru_cache
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from geoplatform import crs
 from geoplatform.auth.principals import Principal, Role
+from geoplatform.cases.medialinks import check_media_url
 from geoplatform.codelists import ClassCode, matter_classes
 from geoplatform.errors import InvalidParameter, SchemaViolation
 from geoplatform.hexapi.lookup import storage_lonlat
@@ -45,6 +46,13 @@ class ReportBody(BaseModel):
     urgency: Literal["normal", "urgent"] = "normal"
     source: str | None = Field(default=None, max_length=32)
     source_ref: str | None = Field(default=None, max_length=64)
+    media_url: str | None = None
+    """A photo hosted elsewhere (kept as a link, never fetched: see cases/medialinks.py)."""
+
+    @field_validator("media_url")
+    @classmethod
+    def _media_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_media_url(value)
 
 
 @dataclass(frozen=True)

@@ -232,6 +232,7 @@ class CaseService:
             "lonlat": [report.lon, report.lat],
             "h3_cell": f"{cell:x}",
             "source_ref": body.source_ref,
+            "media_url": body.media_url,
             "component_distance_m": located.component_distance_m,
         }
         row = CaseRow(

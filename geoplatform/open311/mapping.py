@@ -11,10 +11,11 @@ Personal data: GeoReport lets a client send ``email``, ``first_name``,
 ``last_name``, ``phone``, ``device_id`` and ``account_id``. The loop knows its
 reporter through the API key's principal only, so these fields are accepted
 (apps send them unasked) and dropped here: they never reach the intake body, the
-case row, its history, the idempotency record or the audit log. ``media_url`` and
-``address_id`` are accepted and ignored (photos will come through the case API;
-there is no address register to resolve an id against), as are ``attribute[...]``
-members (no service declares attributes).
+case row, its history, the idempotency record or the audit log. ``media_url`` is
+kept with the case as a link, never fetched (geoplatform/cases/medialinks.py), and
+shown back in the request; ``address_id`` is accepted and ignored (there is no
+address register to resolve an id against), as are ``attribute[...]`` members (no
+service declares attributes).
 
 Outbound, a case becomes a GeoReport request: ``status`` is ``closed`` for the
 final states (closed, cancelled, rejected) and ``open`` otherwise; the caller
@@ -35,16 +36,26 @@ import orjson
 from geoplatform import crs
 from geoplatform.cases.documents import STAGE_DUE
 from geoplatform.cases.lifecycle import FINAL, STATUS_LABELS, State
+from geoplatform.cases.medialinks import check_media_url
 from geoplatform.errors import InvalidParameter
 from geoplatform.open311.queries import CaseSummary
 from geoplatform.open311.services import is_service, service_name
 
 USED = frozenset(
-    {"api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "description"}
+    {
+        "api_key",
+        "jurisdiction_id",
+        "service_code",
+        "lat",
+        "long",
+        "address_string",
+        "description",
+        "media_url",
+    }
 )
 PERSONAL = frozenset({"email", "first_name", "last_name", "phone", "device_id", "account_id"})
 """Accepted and never kept (see the module docstring)."""
-IGNORED = frozenset({"media_url", "address_id"})
+IGNORED = frozenset({"address_id"})
 _ATTRIBUTE = re.compile(r"attribute\[[^\[\]]{1,64}\](\[\])?")
 _DECIMAL = re.compile(r"[+-]?[0-9]{1,3}(\.[0-9]{1,20})?")
 """Plain ASCII decimal degrees: no exponent, no blanks, no '_' separators, no inf/nan."""
@@ -64,6 +75,7 @@ class NewRequest:
     long: float
     address: str | None
     description: str
+    media_url: str | None = None
 
 
 def read_fields(raw: bytes, media_type: str) -> dict[str, Any]:
@@ -147,12 +159,19 @@ def new_request(fields: Mapping[str, Any]) -> NewRequest:
     lat = coordinate(fields.get("lat"), "lat", 90.0)
     long = coordinate(fields.get("long"), "long", 180.0)
     description = text_field(fields, "description", MAX_DESCRIPTION)
+    media_url = text_field(fields, "media_url", MAX_TEXT)
+    if media_url is not None:
+        try:
+            check_media_url(media_url)
+        except ValueError as error:
+            raise InvalidParameter(f"media_url: {error}", parameter="media_url") from None
     return NewRequest(
         service_code=code,
         lat=lat,
         long=long,
         address=text_field(fields, "address_string", MAX_ADDRESS),
         description=description or service_name(code) or code,
+        media_url=media_url,
     )
 
 
@@ -166,6 +185,8 @@ def report_body(request: NewRequest) -> bytes:
     }
     if request.address is not None:
         body["address"] = request.address
+    if request.media_url is not None:
+        body["media_url"] = request.media_url
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 
@@ -204,5 +225,5 @@ def to_request(case: CaseSummary, *, staff: bool) -> dict[str, Any]:
         "address": case.address,
         "lat": lat,
         "long": lon,
-        "media_url": None,
+        "media_url": case.media_url,
     }

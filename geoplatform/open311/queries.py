@@ -59,6 +59,7 @@ class CaseSummary:
     created_at: str
     updated_at: str
     note: str | None
+    media_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,4 +174,8 @@ def _summary(row: tuple[object, ...]) -> CaseSummary:
     values = dict(zip((*_COLUMNS, "note"), row, strict=True))
     raw = orjson.loads(str(values.pop("raw_input")))
     lon, lat = raw["lonlat"]
-    return CaseSummary(lonlat=(float(lon), float(lat)), **values)  # type: ignore[arg-type]
+    return CaseSummary(
+        lonlat=(float(lon), float(lat)),
+        media_url=raw.get("media_url"),
+        **values,  # type: ignore[arg-type]
+    )

@@ -353,6 +353,39 @@ def test_the_date_window_spans_at_most_90_days(loop: Loop) -> None:
 # -- hostile input -----------------------------------------------------------------------------
 
 
+def test_a_media_url_is_kept_as_a_link_and_shown_back(loop: Loop) -> None:
+    photo = "https://photos.app.example/upload/2026/12/abc.jpg?size=large"
+    request_id = filed(loop, media_url=photo)
+    [found] = read(loop, f"requests/{request_id}.json").json()
+    assert found["media_url"] == photo
+    case = loop.client.get(f"/cases/{request_id}", headers=loop.callers["citizen"].headers)
+    assert case.json()["mediaUrl"] == photo
+    [other] = read(loop, f"requests/{filed(loop)}.json").json()
+    assert other["media_url"] is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "ftp://photos.example/a.jpg",
+        "https://user:secret@photos.example/a.jpg",
+        "https:///no-host.jpg",
+        "/relative/a.jpg",
+        "https://photos.example/a b.jpg",
+        "https://photos.example/" + "a" * 2100,
+        "https://photos.example:99999/a.jpg",
+    ],
+)
+def test_a_media_url_that_is_not_a_plain_web_link_is_refused(loop: Loop, bad: str) -> None:
+    before = cases_count(loop)
+    answer = file(loop, a_form(loop, media_url=bad))
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["code"] == "InvalidParameterValue"
+    assert cases_count(loop) == before
+
+
 def test_hostile_posts_get_a_4xx_and_file_nothing(loop: Loop) -> None:
     before = cases_count(loop)
     form = a_form(loop)
