@@ -268,11 +268,9 @@ class ComputedLayersStore(FeatureStore):
         return self.base.edit_together(work)
 
     def on_commit(self, listener: Any) -> None:
-        """Writes happen in the base store: its listeners hear them (see CommitListener)."""
-        on_commit = getattr(self.base, "on_commit", None)
-        if on_commit is None:
-            raise AttributeError("on_commit")
-        on_commit(listener)
+        """Writes happen in the base store: its listeners hear them (see CommitListener);
+        a base store that cannot tell raises AttributeError, as a store without this would."""
+        self.base.on_commit(listener)  # type: ignore[attr-defined]
 
     def own_table(self, name: str) -> str:
         """The base store's own tables."""
