@@ -17,6 +17,7 @@ from geoplatform import crs
 from geoplatform.catalog import LayerCatalog, LayerDefinition
 from geoplatform.dggs.links import collection_links
 from geoplatform.files import write_atomic
+from geoplatform.ogcapi.described import collection_head
 from geoplatform.rasters.collections import raster_collections, raster_resource
 from geoplatform.rasters.openapi import raster_paths
 from geoplatform.rasters.sources import served_rasters
@@ -52,14 +53,8 @@ def _resource(
             "end": _instant(extent.interval.end),
             "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
         }
-    keywords = list(layer.keywords)
-    if layer.provenance.synthetic:
-        keywords.append("synthetic")
     return {
-        "type": "collection",
-        "title": {"zh": layer.title.zh, "en": layer.title.en},
-        "description": {"zh": layer.description.zh, "en": layer.description.en},
-        "keywords": keywords,
+        **collection_head(layer),
         "links": [
             *(collection_links(layer.id, base_url) if layer.h3_index_resolution else []),
             *tiles_links(layer.id, base_url),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from geoplatform import crs
+from geoplatform.ogcapi.described import collection_head
 from geoplatform.rasters.sources import RasterSource
 from geoplatform.rasters.vocabulary import (
     GEOTIFF,
@@ -58,14 +59,8 @@ def _links(source: RasterSource, base_url: str) -> list[dict[str, str]]:
 def raster_resource(source: RasterSource, base_url: str) -> dict[str, Any]:
     """pygeoapi's configuration of one raster collection."""
     definition = source.definition
-    keywords = list(definition.keywords)
-    if definition.provenance.synthetic:
-        keywords.append("synthetic")
     return {
-        "type": "collection",
-        "title": {"zh": definition.title.zh, "en": definition.title.en},
-        "description": {"zh": definition.description.zh, "en": definition.description.en},
-        "keywords": keywords,
+        **collection_head(definition),
         "links": _links(source, base_url),
         "extents": {"spatial": {"bbox": list(source.lonlat_bounds), "crs": crs.CRS84}},
         "providers": [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 
@@ -10,6 +9,7 @@ import httpx
 import pytest
 
 from geoplatform.settings import PROJECT_ROOT, Settings
+from tests.case_loop import server_env
 from tests.conftest import start_server
 from tests.rasters.support import CITY, tile_url
 
@@ -29,18 +29,7 @@ def guarded(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
         "access: public", "access: restricted"
     )
     (layers / f"{SECRET}.yml").write_text(text, encoding="utf-8")
-    env = {
-        **os.environ,
-        "GEOPLATFORM_LAYERS_DIR": str(layers),
-        "GEOPLATFORM_STORE__BACKEND": demo_settings.store.backend,
-        "GEOPLATFORM_STORE__GPKG_PATH": str(demo_settings.store.gpkg_path),
-        "GEOPLATFORM_STORE__POSTGIS_DSN": demo_settings.store.postgis_dsn or "",
-        "GEOPLATFORM_STORE__POSTGIS_SCHEMA": demo_settings.store.postgis_schema,
-        "GEOPLATFORM_GENERATED_DIR": str(directory / "generated"),
-        "GEOPLATFORM_MEDIA__MEDIA_DIR": str(demo_settings.media.media_dir),
-        "GEOPLATFORM_TILES__CACHE_DIR": str(demo_settings.tiles.cache_dir),
-        "GEOPLATFORM_RASTERS_DIR": str(demo_settings.rasters_dir),
-    }
+    env = server_env(demo_settings, directory) | {"GEOPLATFORM_LAYERS_DIR": str(layers)}
     (directory / "generated").mkdir()
     process, url = start_server(env, directory / "generated" / "server.log")
     yield url
