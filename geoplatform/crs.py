@@ -75,6 +75,7 @@ def _transformer(source: int, target: int) -> Transformer:
     return Transformer.from_crs(_crs(source), _crs(target), always_xy=True)
 
 
+@lru_cache(maxsize=64)
 def is_north_first(code: int | None) -> bool:
     """True when the EPSG definition lists a northing/latitude axis first."""
     if code is None:
@@ -114,6 +115,19 @@ def to_storage(geometries: np.ndarray, source: int | None, *, axis_as_epsg: bool
     if swap:
         geometries = shapely.transform(geometries, lambda c: c[:, ::-1])
     return _apply(geometries, code, STORAGE_EPSG, False)
+
+
+def position_to_storage(first: float, second: float, source: int | None) -> tuple[float, float]:
+    """One position given in ``source``'s EPSG axis order as canonical lon/lat.
+
+    The scalar form of ``to_storage(..., axis_as_epsg=True)`` for a single point.
+    """
+    code = STORAGE_EPSG if source is None else source
+    x, y = (second, first) if is_north_first(source) else (first, second)
+    if code == STORAGE_EPSG:
+        return float(x), float(y)
+    lon, lat = _transformer(code, STORAGE_EPSG).transform(x, y)
+    return float(lon), float(lat)
 
 
 def bbox_to_storage(bbox: list[float], source: int | None) -> tuple[float, float, float, float]:

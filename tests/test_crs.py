@@ -78,3 +78,38 @@ def test_bd09_round_trip() -> None:
     blon, blat = crs.gcj02_to_bd09(lon, lat)
     glon, glat = crs.bd09_to_gcj02(blon, blat)
     assert _metres(lon[0], lat[0], glon[0], glat[0]) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("declared", "position"),
+    [
+        (crs.CRS84, (120.9, 32.0)),
+        (crs.epsg_uri(4326), (32.0, 120.9)),
+        (crs.epsg_uri(4490), (32.0, 120.9)),
+        (crs.epsg_uri(3857), (13_460_000.0, 3_760_000.0)),
+        (crs.epsg_uri(4549), (3_543_000.0, 490_000.0)),
+        (crs.epsg_uri(4551), (3_543_000.0, 290_000.0)),
+        (crs.GCJ02, (120.9, 32.0)),
+        (crs.BD09, (120.9, 32.0)),
+    ],
+)
+def test_one_position_lands_where_the_array_path_puts_it(declared, position) -> None:
+    """A case report's scalar path and ``POST /hex/lookup``'s array path agree exactly."""
+    from geoplatform.hexapi.lookup import storage_lonlat, storage_position
+
+    expected = storage_lonlat(np.asarray([position], dtype=np.float64), declared)[0]
+    assert storage_position(*position, declared) == (float(expected[0]), float(expected[1]))
+
+
+@pytest.mark.parametrize(
+    ("declared", "position"),
+    [(crs.epsg_uri(4326), (120.9, 32.0)), (crs.CRS84, (200.0, 32.0)), (crs.epsg_uri(2000), (1, 2))],
+)
+def test_one_position_is_refused_as_the_array_path_refuses_it(declared, position) -> None:
+    from geoplatform.errors import InvalidParameter
+    from geoplatform.hexapi.lookup import storage_lonlat, storage_position
+
+    with pytest.raises(InvalidParameter):
+        storage_lonlat(np.asarray([position], dtype=np.float64), declared)
+    with pytest.raises(InvalidParameter):
+        storage_position(*position, declared)

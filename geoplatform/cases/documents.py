@@ -7,13 +7,13 @@ place but not who in the administration acted (only in which role).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from geoplatform.cases.lifecycle import ACTIONS, STATUS_LABELS, State, allowed_actions
 from geoplatform.cases.records import CaseRow, Event
-from geoplatform.store.base import FeatureRecord
 from geoplatform.store.values import utc_text
 
 OTHER_LABELS = {"report": "上报", "import": "导入", "photo": "上传照片"}
@@ -38,12 +38,11 @@ def overdue(row: CaseRow, now: dt.datetime) -> bool:
 
 
 def case_document(
-    row: CaseRow, feature: FeatureRecord | None, base_url: str, now: dt.datetime, *, staff: bool
+    row: CaseRow, properties: Mapping[str, Any], base_url: str, now: dt.datetime, *, staff: bool
 ) -> dict[str, Any]:
-    """One case as JSON."""
+    """One case as JSON (``properties``: its public feature's, as stored)."""
     state = State(row.status)
     raw = orjson.loads(row.raw_input)
-    properties = feature.properties if feature is not None else {}
     self_url = f"{base_url}/cases/{row.case_id}"
     document: dict[str, Any] = {
         "id": row.case_id,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from geoplatform import crs
@@ -21,7 +20,7 @@ from geoplatform.auth.principals import Principal, Role
 from geoplatform.cases.medialinks import check_media_url
 from geoplatform.codelists import ClassCode, matter_classes
 from geoplatform.errors import InvalidParameter, SchemaViolation
-from geoplatform.hexapi.lookup import storage_lonlat
+from geoplatform.hexapi.lookup import storage_position
 
 COMPONENT_MAJORS = frozenset({"01", "02", "03", "04", "05"})
 """Matters 01xxx-05xxx are '<component> 异常': they concern one component."""
@@ -87,13 +86,13 @@ def parse_report(raw: bytes, principal: Principal) -> Report:
         raise SchemaViolation(
             f"class_code {body.class_code} is not a matter class of the code list"
         )
-    lonlat = storage_lonlat(np.asarray([body.position], dtype=np.float64), body.crs)
+    lon, lat = storage_position(*body.position, body.crs)
     return Report(
         body=body,
         matter=matter,
         kind="component" if matter.major_code in COMPONENT_MAJORS else "matter",
-        lon=float(lonlat[0, 0]),
-        lat=float(lonlat[0, 1]),
+        lon=lon,
+        lat=lat,
         source=_source(body, principal),
     )
 

@@ -9,10 +9,12 @@ class within ``LINK_DISTANCE_M``; farther, or none of that class, links nothing.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geoplatform.catalog import LayerDefinition, PlaceRole
 from geoplatform.hexapi.places import PlacePolygons, PointSet
@@ -32,6 +34,9 @@ UNIT_CARRIES = {
 """Division codes a unit grid row carries (GB/T 30428.1: its code is built from them)."""
 MAX_CANDIDATES = 256
 """Polygons sharing one index cell; far more than any real partition has."""
+MAX_KEPT_CELLS = 200_000
+"""Cells whose candidates are kept per process (a city's unit grids at the index
+resolution are far fewer; beyond this the kept cells start afresh)."""
 
 
 @dataclass(frozen=True)
@@ -46,26 +51,96 @@ class Located:
     component_distance_m: float | None
 
 
-def locate(service: HexService, lon: float, lat: float, class_code: str | None) -> Located:
+type Candidate = tuple[str, dict[str, object], BaseGeometry]
+"""A place polygon that may hold a point: its code, asked properties and (prepared) shape."""
+
+
+class PlaceCells:
+    """Candidate place polygons per H3 cell of a layer's cover, kept until its next write.
+
+    Reports come from the same streets again and again: the candidates of a cell
+    are read once (codes, asked properties, polygons prepared for point tests)
+    and then tested in memory. The layer's data version is read on every lookup,
+    so a committed write by any process (an import of new unit grids) drops the
+    layer's cells before the next report is located.
+    """
+
+    def __init__(self, store: FeatureStore, max_cells: int = MAX_KEPT_CELLS) -> None:
+        self.store = store
+        self.max_cells = max_cells
+        self._lock = threading.Lock()
+        self._versions: dict[str, int] = {}
+        self._cells: dict[tuple[str, tuple[str, ...], int], list[Candidate]] = {}
+
+    def candidates(
+        self, layer: LayerDefinition, cell: int, extra: tuple[str, ...]
+    ) -> list[Candidate]:
+        """The polygons of ``layer`` whose cover holds ``cell``."""
+        version = self.store.data_version(layer.id)
+        key = (layer.id, extra, cell)
+        with self._lock:
+            if self._versions.get(layer.id) != version:
+                self._cells = {k: v for k, v in self._cells.items() if k[0] != layer.id}
+                self._versions[layer.id] = version
+            found = self._cells.get(key)
+        if found is not None:
+            return found
+        found = _read_candidates(self.store, layer, cell, extra)
+        with self._lock:
+            if self._versions.get(layer.id) == version:
+                if len(self._cells) >= self.max_cells:
+                    self._cells.clear()
+                self._cells[key] = found
+        return found
+
+
+def _read_candidates(
+    store: FeatureStore, layer: LayerDefinition, cell: int, extra: tuple[str, ...]
+) -> list[Candidate]:
+    assert layer.place is not None
+    code = layer.place.code
+    page = store.query(
+        layer.id,
+        FeatureQuery(
+            h3_zone=cell, properties=(code, *extra), limit=MAX_CANDIDATES, with_count=False
+        ),
+    )
+    found: list[Candidate] = []
+    for record in page.features:
+        if record.geometry is not None:
+            shapely.prepare(record.geometry)
+            found.append((str(record.properties[code]), record.properties, record.geometry))
+    return found
+
+
+def locate(
+    service: HexService,
+    lon: float,
+    lat: float,
+    class_code: str | None,
+    cells: PlaceCells | None = None,
+) -> Located:
     """Places of one canonical position; ``class_code`` asks for a component link.
 
     The unit grid is found first: a unit grid row carries the codes of its
     community, street and county (its code is built from them), so the division
-    layers are read only for what the unit grid does not say.
+    layers are read only for what the unit grid does not say. ``cells`` keeps
+    the place polygons read for earlier positions.
     """
+    cells = cells or PlaceCells(service.store)
     layers = service.place_layers()
     codes: dict[PlaceRole, str | None] = {}
     unit_layer = layers.get(PlaceRole.unit_grid)
     if unit_layer is not None:
         carried = {r: a for r, a in UNIT_CARRIES.items() if a in unit_layer.attribute_names}
-        found = place_record(service.store, unit_layer, lon, lat, tuple(carried.values()))
+        found = place_record(service.store, unit_layer, lon, lat, tuple(carried.values()), cells)
         codes[PlaceRole.unit_grid] = None if found is None else found[0]
         for role, attribute in carried.items():
             if found is not None and found[1].get(attribute):
                 codes[role] = str(found[1][attribute])
     for role, layer in layers.items():
         if role not in codes:
-            found = place_record(service.store, layer, lon, lat)
+            found = place_record(service.store, layer, lon, lat, cells=cells)
             codes[role] = None if found is None else found[0]
     component, distance = (None, None)
     if class_code is not None and COMPONENT_LAYER in service.catalog.layers:
@@ -86,6 +161,7 @@ def place_record(
     lon: float,
     lat: float,
     extra: tuple[str, ...] = (),
+    cells: PlaceCells | None = None,
 ) -> tuple[str, dict[str, object]] | None:
     """Code (and ``extra`` properties) of the place polygon holding a point, or None.
 
@@ -95,32 +171,24 @@ def place_record(
     shared border the lowest code wins (the tie rule of ``POST /hex/lookup``).
     """
     assert layer.place is not None
-    code = layer.place.code
     res = layer.h3_index_resolution
     if res is None:
         points = PointSet(np.asarray([lon]), np.asarray([lat]))
         assert points.bbox is not None
         found = PlacePolygons.read(store, layer, points.bbox).locate(points)[0]
         return None if found is None else (found, {})
-    page = store.query(
-        layer.id,
-        FeatureQuery(
-            h3_zone=cell_at(lon, lat, res),
-            properties=(code, *extra),
-            limit=MAX_CANDIDATES,
-            with_count=False,
-        ),
+    cell = cell_at(lon, lat, res)
+    candidates = (
+        _read_candidates(store, layer, cell, extra)
+        if cells is None
+        else cells.candidates(layer, cell, extra)
     )
-    point = shapely.Point(lon, lat)
-    holding = sorted(
-        (
-            (str(r.properties[code]), r.properties)
-            for r in page.features
-            if r.geometry.intersects(point)
-        ),
-        key=lambda pair: pair[0],
-    )
-    return holding[0] if holding else None
+    holding = [
+        (code, properties)
+        for code, properties, polygon in candidates
+        if shapely.intersects_xy(polygon, lon, lat)
+    ]
+    return min(holding, key=lambda pair: pair[0]) if holding else None
 
 
 def nearest_component(

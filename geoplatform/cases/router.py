@@ -17,9 +17,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from geoplatform.auth.credentials import caller
+from geoplatform.auth.principals import Principal
 from geoplatform.auth.registry import PrincipalRegistry
 from geoplatform.cases.listing import list_cases
 from geoplatform.cases.service import CaseService
+from geoplatform.errors import GeoPlatformError, Unauthorized
 from geoplatform.web.answer import Answer
 from geoplatform.web.body import check_json_type, read_capped
 from geoplatform.web.query import single_values
@@ -37,17 +39,40 @@ def _response(answer: Answer) -> Response:
     )
 
 
+async def _json_body(request: Request) -> tuple[bytes, GeoPlatformError | None]:
+    """The capped JSON body, or the refusal of it: raised only after the credential
+    has been checked, so an unauthenticated caller always gets 401 first."""
+    try:
+        check_json_type(request)
+        return await read_capped(request, MAX_BODY), None
+    except GeoPlatformError as refusal:
+        return b"", refusal
+
+
+def _refuse_body(principal: Principal, refused: GeoPlatformError | None) -> None:
+    """Raise the body's refusal, after 401 for a caller without a credential."""
+    if refused is None:
+        return
+    if not principal.authenticated:
+        raise Unauthorized("this route needs a credential")
+    raise refused
+
+
 def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter:
     """Routes of the case loop over one service."""
     router = APIRouter()
 
     @router.post("/cases", include_in_schema=False)
     async def report(request: Request) -> Response:
-        principal = await run_in_threadpool(caller, request.headers, registry)
-        check_json_type(request)
-        raw = await read_capped(request, MAX_BODY)
-        key = request.headers.get("idempotency-key")
-        return _response(await run_in_threadpool(service.report, principal, raw, key))
+        raw, refused = await _json_body(request)
+        headers = request.headers
+
+        def identified_report() -> Answer:  # one hop to a worker thread per report
+            principal = caller(headers, registry)
+            _refuse_body(principal, refused)
+            return service.report(principal, raw, headers.get("idempotency-key"))
+
+        return _response(await run_in_threadpool(identified_report))
 
     @router.get("/cases", include_in_schema=False)
     async def work_list(request: Request) -> Response:
@@ -70,18 +95,21 @@ def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter
 
     @router.post("/cases/{case_id}/actions/{action}", include_in_schema=False)
     async def act(request: Request, case_id: str, action: str) -> Response:
-        principal = await run_in_threadpool(caller, request.headers, registry)
-        check_json_type(request)
-        raw = await read_capped(request, MAX_BODY)
-        answer = await run_in_threadpool(
-            service.act,
-            principal,
-            case_id,
-            action,
-            raw,
-            request.headers.get("idempotency-key"),
-            request.headers.get("if-match"),
-        )
-        return _response(answer)
+        raw, refused = await _json_body(request)
+        headers = request.headers
+
+        def identified_action() -> Answer:
+            principal = caller(headers, registry)
+            _refuse_body(principal, refused)
+            return service.act(
+                principal,
+                case_id,
+                action,
+                raw,
+                headers.get("idempotency-key"),
+                headers.get("if-match"),
+            )
+
+        return _response(await run_in_threadpool(identified_action))
 
     return router

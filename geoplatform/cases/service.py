@@ -29,7 +29,7 @@ from geoplatform.cases.calendar import CalendarOutOfRange, WorkCalendar
 from geoplatform.cases.documents import case_document, history_document
 from geoplatform.cases.intake import Report, parse_report
 from geoplatform.cases.lifecycle import ACTIONS, REPORTERS, STATUS_LABELS, Action, State
-from geoplatform.cases.locate import Located, locate
+from geoplatform.cases.locate import Located, PlaceCells, locate
 from geoplatform.cases.public import public_position
 from geoplatform.cases.records import CaseRow, Event, StoredAnswer
 from geoplatform.cases.timelimits import TimeLimitTable, due_at
@@ -96,6 +96,7 @@ class CaseService:
         self.city_code = city_code
         self.base_url = base_url
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.place_cells = PlaceCells(store)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -111,6 +112,7 @@ class CaseService:
             report.lon,
             report.lat,
             report.matter.code if report.kind == "component" else None,
+            self.place_cells,
         )
         if located.county_code is None:
             raise SchemaViolation("the position is outside the city's area", parameter="position")
@@ -205,27 +207,24 @@ class CaseService:
         body = report.body
         cell = cell_at(report.lon, report.lat, 12)
         public_lon, public_lat = public_position(report.lon, report.lat)
-        fid = edit.insert(
-            CASE_LAYER,
-            {
-                "case_id": case_id,
-                "matter_code": (located.county_code or self.city_code) + report.matter.code,
-                "class_code": report.matter.code,
-                "class_name": report.matter.name,
-                "major_name": report.matter.major_name,
-                "kind": report.kind,
-                "source": report.source,
-                "status": STATUS_LABELS[State.reported],
-                "reported_at": now,
-                "component_id": located.component_id,
-                "unit_code": located.unit_code,
-                "street_code": located.street_code,
-                "community_code": located.community_code,
-                "county_code": located.county_code,
-            },
-            shapely.Point(public_lon, public_lat),
-        )
         stamp = utc_text(now)
+        public: dict[str, Any] = {
+            "case_id": case_id,
+            "matter_code": (located.county_code or self.city_code) + report.matter.code,
+            "class_code": report.matter.code,
+            "class_name": report.matter.name,
+            "major_name": report.matter.major_name,
+            "kind": report.kind,
+            "source": report.source,
+            "status": STATUS_LABELS[State.reported],
+            "reported_at": now,
+            "component_id": located.component_id,
+            "unit_code": located.unit_code,
+            "street_code": located.street_code,
+            "community_code": located.community_code,
+            "county_code": located.county_code,
+        }
+        fid = edit.insert(CASE_LAYER, public, shapely.Point(public_lon, public_lat))
         raw_input = {
             "position": list(body.position),
             "crs": body.crs,
@@ -268,7 +267,7 @@ class CaseService:
                   stamp, None, {"source": report.source}),
         )  # fmt: skip
         records.audit(edit, stamp, principal.id, "POST", f"/cases/{case_id}", 201)
-        return self._document_answer(edit, row, 201, principal)
+        return self._document_answer(edit, row, 201, principal, public | {"reported_at": stamp})
 
     def _transition(
         self,
@@ -376,11 +375,21 @@ class CaseService:
         return principal.is_staff or row.reporter_id == principal.id
 
     def _document_answer(
-        self, edit: FeatureEdit | records.Reader, row: CaseRow, status: int, principal: Principal
+        self,
+        edit: FeatureEdit | records.Reader,
+        row: CaseRow,
+        status: int,
+        principal: Principal,
+        written: dict[str, Any] | None = None,
     ) -> Answer:
-        feature = edit.get(CASE_LAYER, row.fid)
+        """The case as JSON; ``written`` is the public feature's properties when this
+        transaction has just written them all (no need to read them back)."""
+        properties = written
+        if properties is None:
+            feature = edit.get(CASE_LAYER, row.fid)
+            properties = {} if feature is None else feature.properties
         document = case_document(
-            row, feature, self.base_url, self.clock(), staff=principal.is_staff
+            row, properties, self.base_url, self.clock(), staff=principal.is_staff
         )
         headers = {"ETag": etag(row)}
         if status == 201:

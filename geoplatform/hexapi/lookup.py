@@ -13,6 +13,7 @@ EPSG:3857 [x, y]; CRS84, GCJ02 and BD09 are [lon, lat].
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -91,6 +92,28 @@ def storage_lonlat(points: np.ndarray, declared: str) -> np.ndarray:
     lonlat = shapely.get_coordinates(moved)
     _check_lonlat(lonlat, declared)
     return lonlat
+
+
+def storage_position(first: float, second: float, declared: str) -> tuple[float, float]:
+    """Canonical lon/lat of one position given in ``declared`` (checked as ``storage_lonlat``).
+
+    One case report carries one position: the scalar path of the same rules,
+    without building geometry arrays for a single point (a report's largest
+    fixed cost after its statements).
+    """
+    if declared in OBFUSCATED:
+        lonlat = storage_lonlat(np.asarray([[first, second]], dtype=np.float64), declared)
+        return float(lonlat[0, 0]), float(lonlat[0, 1])
+    code = crs.parse_crs(declared)
+    if code is not None and code not in crs.PUBLISHED_EPSG:
+        raise InvalidParameter("crs: CRS not offered; see the OpenAPI document", parameter="crs")
+    lon, lat = crs.position_to_storage(first, second, code)
+    if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
+        raise InvalidParameter(
+            f"points[0]: not a position in {declared[:64]} (axis order as the CRS defines it)",
+            parameter="points",
+        )
+    return lon, lat
 
 
 def _check_lonlat(lonlat: np.ndarray, declared: str) -> None:

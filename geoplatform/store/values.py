@@ -20,7 +20,7 @@ def utc_text(value: dt.datetime) -> str:
     """``YYYY-MM-DDThh:mm:ss.sssZ`` of an aware (or UTC-naive) datetime."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def storage_value(value: Any, kind: AttributeType) -> Any:
@@ -28,6 +28,8 @@ def storage_value(value: Any, kind: AttributeType) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return None
     if kind is AttributeType.datetime:
+        if isinstance(value, dt.datetime):  # the common case, without pandas' parser
+            return utc_text(value)
         return utc_text(pd.Timestamp(value).to_pydatetime())
     if kind is AttributeType.date:
         return pd.Timestamp(value).date().isoformat()

@@ -330,6 +330,14 @@ def test_every_case_route_needs_a_credential(loop: Loop) -> None:
     for bad in ("Bearer gpk_" + "A" * 43, "Bearer nonsense", "Basic dXNlcjpwYXNz", "Bearer"):
         answer = loop.client.get(f"/cases/{case_id}", headers={"Authorization": bad})
         assert answer.status_code == 401, bad
+    for path in ("/cases", f"/cases/{case_id}/actions/register"):  # the credential comes first
+        for content, media_type in ((b"x", "text/plain"), (b" " * 70_000, "application/json")):
+            answer = loop.client.post(
+                path,
+                content=content,
+                headers={"Idempotency-Key": key(), "Content-Type": media_type},
+            )
+            assert answer.status_code == 401, (path, media_type)
 
 
 def test_a_disabled_key_is_refused(loop: Loop) -> None:
@@ -460,3 +468,25 @@ def test_positions_in_other_systems_land_on_the_same_place(loop: Loop) -> None:
     assert by_gcj["location"]["coordinates"] == pytest.approx([lon, lat], abs=2e-5)
     assert by_gcj["input"] == {"crs": "GCJ02", "position": [float(glon[0]), float(glat[0])]}
     assert by_gcj["unitCode"] == plain["unitCode"]
+
+
+def test_a_report_after_a_unit_grid_changes_is_located_on_the_changed_grid(loop: Loop) -> None:
+    """The server keeps the unit grids it has read per H3 cell; a committed write to
+    the layer (here from another process) must reach the next report."""
+    _, lon, lat = a_component(loop)
+    first = report(loop, position=[lon, lat]).json()
+    assert report(loop, position=[lon, lat]).json()["unitCode"] == first["unitCode"]
+    page = loop.store.query(
+        "unit_grid",
+        FeatureQuery(equals=(("code", first["unitCode"]),), limit=1, with_count=False),
+    )
+    fid = page.features[0].fid
+    renamed = first["unitCode"][:-3] + "999"
+    with loop.store.edit() as edit:
+        edit.update("unit_grid", fid, {"code": renamed})
+    try:
+        assert report(loop, position=[lon, lat]).json()["unitCode"] == renamed
+    finally:
+        with loop.store.edit() as edit:
+            edit.update("unit_grid", fid, {"code": first["unitCode"]})
+    assert report(loop, position=[lon, lat]).json()["unitCode"] == first["unitCode"]
