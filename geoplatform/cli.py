@@ -55,6 +55,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
     from geoplatform.app import create_app
     from geoplatform.web.nodelay import http_protocol
+    from geoplatform.web.workers import serve_workers
 
     settings = _settings(host=host, port=port)
     if settings.store.backend == "gpkg" and not settings.store.gpkg_path.exists():
@@ -72,17 +73,23 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         os.environ["GEOPLATFORM_SERVER__HOST"] = settings.server.host
         os.environ["GEOPLATFORM_SERVER__PORT"] = str(settings.server.port)
         click.echo(f"serving {settings.server.base_url()}/ with {workers} workers", err=True)
-        uvicorn.run(
-            "geoplatform.app:create_app_from_environment",
-            factory=True,
-            workers=workers,
-            http=http_protocol(),
-            host=settings.server.host,
-            port=settings.server.port,
-            log_level="info" if settings.server.access_log else "warning",
-            access_log=settings.server.access_log,
-        )
-        return
+        try:
+            status = serve_workers(
+                settings.server.host,
+                settings.server.port,
+                workers,
+                {
+                    "http": http_protocol(),
+                    "log_level": "info" if settings.server.access_log else "warning",
+                    "access_log": settings.server.access_log,
+                },
+            )
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot listen on {settings.server.host}:{settings.server.port}: "
+                f"{error.strerror or error}"
+            ) from None
+        raise SystemExit(status)
     started = time.perf_counter()
     app = create_app(settings)
     click.echo(
