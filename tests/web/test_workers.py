@@ -50,38 +50,19 @@ def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[s
     drop_schema(dsn, schema)
 
 
-def test_two_workers_serve_and_see_an_import(tmp_path: Path, store_env: dict[str, str]) -> None:
-    env = store_env
+def test_two_workers_serve_and_see_an_import(
+    two_workers: tuple[subprocess.Popen[str], str], store_env: dict[str, str], tmp_path: Path
+) -> None:
+    _, base = two_workers
+    url = f"{base}/collections/poi/items?limit=1"
+    # a new connection per request, so the kernel spreads them over both workers
+    counts = {httpx.get(url, timeout=10).json()["numberMatched"] for _ in range(40)}
+    assert counts == {5}
     source = tmp_path / "poi.geojson"
-    pyogrio.write_dataframe(poi_frame(), source)
-    _cli("import", str(source), "--layer", "poi", env=env)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "geoplatform.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/collections/poi/items?limit=1"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
-        # a new connection per request, so the kernel spreads them over both workers
-        counts = {httpx.get(url, timeout=10).json()["numberMatched"] for _ in range(40)}
-        assert counts == {5}
-        pyogrio.write_dataframe(poi_frame().iloc[:3], source)
-        _cli("import", str(source), "--layer", "poi", env=env)
-        counts = {httpx.get(url, timeout=10).json()["numberMatched"] for _ in range(40)}
-        assert counts == {3}
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    pyogrio.write_dataframe(poi_frame().iloc[:3], source)
+    _cli("import", str(source), "--layer", "poi", env=store_env)
+    counts = {httpx.get(url, timeout=10).json()["numberMatched"] for _ in range(40)}
+    assert counts == {3}
 
 
 def _workers(parent: int) -> list[int]:
