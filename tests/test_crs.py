@@ -113,3 +113,23 @@ def test_one_position_is_refused_as_the_array_path_refuses_it(declared, position
         storage_lonlat(np.asarray([position], dtype=np.float64), declared)
     with pytest.raises(InvalidParameter):
         storage_position(*position, declared)
+
+
+@pytest.mark.parametrize("code", [c for c in crs.PUBLISHED_EPSG if c != crs.STORAGE_EPSG])
+def test_shared_transformers_compute_what_proj_chooses(code) -> None:
+    """The pipeline-built transformers (cheap for every new thread) give exactly the
+    numbers of PROJ's own choice for the two CRSs, both ways."""
+    import threading
+
+    lon = np.linspace(118.5, 122.5, 9)
+    lat = np.linspace(30.8, 33.2, 9)
+    there = Transformer.from_crs(crs.STORAGE_EPSG, code, always_xy=True).transform(lon, lat)
+    assert np.array_equal(crs.transformer(crs.STORAGE_EPSG, code).transform(lon, lat), there)
+    back = Transformer.from_crs(code, crs.STORAGE_EPSG, always_xy=True).transform(*there)
+    seen = []
+    worker = threading.Thread(
+        target=lambda: seen.append(crs.transformer(code, crs.STORAGE_EPSG).transform(*there))
+    )
+    worker.start()
+    worker.join()
+    assert np.array_equal(seen[0], back)

@@ -7,33 +7,28 @@ clip happens in storage lon/lat so containment holds exactly in stored coordinat
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import shapely
-from pyproj import Geod, Transformer
+from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
+
+from geoplatform.crs import transformer
 
 METRIC_EPSG = 4549
 STORAGE_EPSG = 4490
 _GEOD = Geod(ellps="GRS80")
 
 
-@lru_cache(maxsize=2)
-def _transformer(source: int, target: int) -> Transformer:
-    return Transformer.from_crs(source, target, always_xy=True)
-
-
 def xy_to_lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Metric EPSG:4549 easting/northing to CGCS2000 lon/lat."""
-    lon, lat = _transformer(METRIC_EPSG, STORAGE_EPSG).transform(x, y)
+    lon, lat = transformer(METRIC_EPSG, STORAGE_EPSG).transform(x, y)
     return np.asarray(lon), np.asarray(lat)
 
 
 def lonlat_to_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """CGCS2000 lon/lat to metric EPSG:4549 easting/northing."""
-    x, y = _transformer(STORAGE_EPSG, METRIC_EPSG).transform(lon, lat)
+    x, y = transformer(STORAGE_EPSG, METRIC_EPSG).transform(lon, lat)
     return np.asarray(x), np.asarray(y)
 
 

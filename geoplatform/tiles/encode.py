@@ -10,7 +10,6 @@ plus its buffer, snapped to whole units; a geometry that vanishes is not drawn.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 import mapbox_vector_tile
@@ -20,13 +19,12 @@ from mapbox_vector_tile.encoder import on_invalid_geometry_make_valid
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from geoplatform.crs import STORAGE_EPSG
+from geoplatform.crs import STORAGE_EPSG, transformer
 from geoplatform.store.base import FeatureRecord, TileRequest
 
 
-@cache
 def _from_storage(srid: int) -> Transformer:
-    return Transformer.from_crs(STORAGE_EPSG, srid, always_xy=True)
+    return transformer(STORAGE_EPSG, srid)
 
 
 def tile_geometry(geometry: BaseGeometry, request: TileRequest) -> BaseGeometry | None:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 import morecantile
-from pyproj import Transformer
 
-from geoplatform.crs import STORAGE_EPSG
+from geoplatform.crs import STORAGE_EPSG, transformer
 from geoplatform.errors import InvalidParameter, NotFound
 from geoplatform.store.base import BBox, TileRequest
 from geoplatform.tiles.matrixsets import MAX_ZOOM, MatrixSet
@@ -63,11 +61,6 @@ def parse_address(
     return TileAddress(matrix_set, morecantile.Tile(x, y, zoom))
 
 
-@cache
-def _to_storage(srid: int) -> Transformer:
-    return Transformer.from_crs(srid, STORAGE_EPSG, always_xy=True)
-
-
 def tile_request(address: TileAddress, layer_name: str) -> TileRequest:
     """What the store must draw for a tile: candidates in the buffered tile, first N by fid."""
     bounds = address.matrix_set.tms.xy_bounds(address.tile)
@@ -95,5 +88,5 @@ def _storage_bbox(bbox: BBox, srid: int) -> BBox:
     if srid == STORAGE_EPSG:
         west, south, east, north = bbox
     else:
-        west, south, east, north = _to_storage(srid).transform_bounds(*bbox)
+        west, south, east, north = transformer(srid, STORAGE_EPSG).transform_bounds(*bbox)
     return (max(west, -180.0), max(south, -90.0), min(east, 180.0), min(north, 90.0))

@@ -18,7 +18,7 @@ from functools import cache
 import morecantile
 from pyproj import Transformer
 
-from geoplatform.crs import STORAGE_EPSG
+from geoplatform.crs import STORAGE_EPSG, transformer
 from geoplatform.store.base import BBox
 from geoplatform.tiles.grid import BUFFER, EXTENT
 from geoplatform.tiles.matrixsets import MAX_ZOOM, MatrixSet, matrix_sets
@@ -49,9 +49,8 @@ class TileBlock:
                 yield morecantile.Tile(col, row, self.zoom)
 
 
-@cache
 def _from_storage(srid: int) -> Transformer:
-    return Transformer.from_crs(STORAGE_EPSG, srid, always_xy=True)
+    return transformer(STORAGE_EPSG, srid)
 
 
 def _layout(matrix_set: MatrixSet, zoom: int) -> tuple[float, float, float, float, int, int]:
