@@ -28,13 +28,17 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture
-def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """Environment for a fresh store of the backend under test."""
+@pytest.fixture(scope="module")
+def store_env(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """Environment for a fresh store of the backend under test (one per module: the
+    tests share one two-worker server, each server start costs seconds)."""
+    directory = tmp_path_factory.mktemp("workers")
     env = {
         **os.environ,
-        "GEOPLATFORM_STORE__GPKG_PATH": str(tmp_path / "city.gpkg"),
-        "GEOPLATFORM_GENERATED_DIR": str(tmp_path / "generated"),
+        "GEOPLATFORM_STORE__GPKG_PATH": str(directory / "city.gpkg"),
+        "GEOPLATFORM_GENERATED_DIR": str(directory / "generated"),
     }
     if TEST_BACKEND != "postgis":
         yield env
@@ -101,12 +105,13 @@ def _wait_ready(url: str, seconds: float = 90) -> None:
     raise AssertionError(f"{url} never answered")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def two_workers(
-    store_env: dict[str, str], tmp_path: Path
+    store_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``serve --workers 2`` on a small store (one imported layer)."""
-    source = tmp_path / "poi.geojson"
+    """``serve --workers 2`` on a small store (one imported layer), shared by the tests
+    of this module (the one that kills a worker runs last)."""
+    source = tmp_path_factory.mktemp("poi") / "poi.geojson"
     pyogrio.write_dataframe(poi_frame(), source)
     _cli("import", str(source), "--layer", "poi", env=store_env)
     port = free_port()
