@@ -12,6 +12,8 @@ Every route needs a credential (``Authorization: Bearer <key>`` or ``X-API-Key``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -58,6 +60,22 @@ def _refuse_body(principal: Principal, refused: GeoPlatformError | None) -> None
     raise refused
 
 
+async def _identified(
+    headers: Mapping[str, str],
+    registry: PrincipalRegistry,
+    refused: GeoPlatformError | None,
+    write: Callable[[Principal], Answer],
+) -> Response:
+    """Identify the caller and run ``write`` in one hop to a worker thread."""
+
+    def identified() -> Answer:
+        principal = caller(headers, registry)
+        _refuse_body(principal, refused)
+        return write(principal)
+
+    return _response(await run_in_threadpool(identified))
+
+
 def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter:
     """Routes of the case loop over one service."""
     router = APIRouter()
@@ -66,13 +84,12 @@ def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter
     async def report(request: Request) -> Response:
         raw, refused = await _json_body(request)
         headers = request.headers
-
-        def identified_report() -> Answer:  # one hop to a worker thread per report
-            principal = caller(headers, registry)
-            _refuse_body(principal, refused)
-            return service.report(principal, raw, headers.get("idempotency-key"))
-
-        return _response(await run_in_threadpool(identified_report))
+        return await _identified(
+            headers,
+            registry,
+            refused,
+            lambda principal: service.report(principal, raw, headers.get("idempotency-key")),
+        )
 
     @router.get("/cases", include_in_schema=False)
     async def work_list(request: Request) -> Response:
@@ -97,19 +114,18 @@ def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter
     async def act(request: Request, case_id: str, action: str) -> Response:
         raw, refused = await _json_body(request)
         headers = request.headers
-
-        def identified_action() -> Answer:
-            principal = caller(headers, registry)
-            _refuse_body(principal, refused)
-            return service.act(
+        return await _identified(
+            headers,
+            registry,
+            refused,
+            lambda principal: service.act(
                 principal,
                 case_id,
                 action,
                 raw,
                 headers.get("idempotency-key"),
                 headers.get("if-match"),
-            )
-
-        return _response(await run_in_threadpool(identified_action))
+            ),
+        )
 
     return router
