@@ -18,6 +18,7 @@ from geoplatform.cases.media import cleanup_quarantine
 from geoplatform.cases.photo_router import build_router as build_photo_router
 from geoplatform.cases.photos import PhotoService
 from geoplatform.cases.router import build_router as build_case_router
+from geoplatform.cases.router import direct_routes as case_direct_routes
 from geoplatform.cases.service import CaseService
 from geoplatform.cases.timelimits import TimeLimitTable
 from geoplatform.catalog import LayerCatalog, load_catalog
@@ -47,6 +48,7 @@ from geoplatform.store import FeatureStore, open_store
 from geoplatform.tiles.cache import tile_cache
 from geoplatform.tiles.router import build_router as build_tiles_router
 from geoplatform.web.cache import ResponseCacheMiddleware
+from geoplatform.web.direct import DirectRoutes
 from geoplatform.web.edge import EdgeMiddleware
 from geoplatform.web.errorbody import ErrorBodyMiddleware
 from geoplatform.web.items import ItemsResponder
@@ -163,4 +165,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(EdgeMiddleware, catalog=reading.catalog, items=items)
     if settings.server.response_cache:
         app.add_middleware(ResponseCacheMiddleware, store_version=store.store_version)
+    app.add_middleware(DirectRoutes, routes=case_direct_routes(cases, registry))
     return app

@@ -26,6 +26,7 @@ from geoplatform.cases.service import CaseService
 from geoplatform.errors import GeoPlatformError, Unauthorized
 from geoplatform.web.answer import Answer
 from geoplatform.web.body import check_json_type, read_capped
+from geoplatform.web.direct import DirectRouteTable, Handler
 from geoplatform.web.query import single_values
 
 MAX_BODY = 64 * 1024
@@ -76,11 +77,9 @@ async def _identified(
     return _response(await run_in_threadpool(identified))
 
 
-def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter:
-    """Routes of the case loop over one service."""
-    router = APIRouter()
+def _report_handler(service: CaseService, registry: PrincipalRegistry) -> Handler:
+    """``POST /cases``: the intake."""
 
-    @router.post("/cases", include_in_schema=False)
     async def report(request: Request) -> Response:
         raw, refused = await _json_body(request)
         headers = request.headers
@@ -90,6 +89,21 @@ def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter
             refused,
             lambda principal: service.report(principal, raw, headers.get("idempotency-key")),
         )
+
+    return report
+
+
+def direct_routes(service: CaseService, registry: PrincipalRegistry) -> DirectRouteTable:
+    """The intake, answered ahead of routing (``geoplatform.web.direct``)."""
+    return {("POST", "/cases"): _report_handler(service, registry)}
+
+
+def build_router(service: CaseService, registry: PrincipalRegistry) -> APIRouter:
+    """Routes of the case loop over one service."""
+    router = APIRouter()
+    router.add_api_route(
+        "/cases", _report_handler(service, registry), methods=["POST"], include_in_schema=False
+    )
 
     @router.get("/cases", include_in_schema=False)
     async def work_list(request: Request) -> Response:
