@@ -128,7 +128,7 @@ class GeoPackageStore(SqlStore):
 
     def geometry_value(self, geometry: Any) -> Any:
         """A GeoPackage geometry blob."""
-        return gpkg_format.encode(np.asarray([geometry], dtype=object))[0]
+        return gpkg_format.encode_one(geometry)
 
     def _after_edit(
         self, connection: sqlite3.Connection, layer_id: str, bounds: list[float | None]

@@ -12,6 +12,7 @@ import struct
 import numpy as np
 import shapely
 from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
 
 from geoplatform.catalog import AttributeType, LayerDefinition
 
@@ -20,6 +21,9 @@ USER_VERSION = 10300
 SRS_ID = 4490
 _HEADER = struct.Struct("<2sBBi4d")
 _EMPTY_HEADER = struct.Struct("<2sBBi")
+_POINT_BLOB = struct.Struct("<2sBBi4dBIdd")
+"""Header with its xy envelope, then an ISO WKB 2D point (little endian)."""
+_POINT_TYPE_ID = 0
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _SQL_TYPES = {
     AttributeType.string: "TEXT",
@@ -60,6 +64,21 @@ def encode(geometries: np.ndarray) -> list[bytes | None]:
         else:
             blobs.append(_HEADER.pack(b"GP", 0, 0b011, SRS_ID, b[0], b[2], b[1], b[3]) + wkb)
     return blobs
+
+
+def encode_one(geometry: BaseGeometry | None) -> bytes | None:
+    """One geometry's blob, the same bytes as ``encode``: a 2D point (every case and
+    asset written one at a time) is packed directly, without the array path's set-up
+    (about 40 µs of a report's few hundred)."""
+    if (
+        geometry is not None
+        and shapely.get_type_id(geometry) == _POINT_TYPE_ID
+        and not geometry.is_empty
+        and not shapely.has_z(geometry)
+    ):
+        x, y = shapely.get_x(geometry), shapely.get_y(geometry)
+        return _POINT_BLOB.pack(b"GP", 0, 0b011, SRS_ID, x, x, y, y, 1, 1, x, y)
+    return encode(np.asarray([geometry], dtype=object))[0]
 
 
 def wkb_offset(blob: bytes) -> int:

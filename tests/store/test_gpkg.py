@@ -145,3 +145,27 @@ def test_gpkg_slow_query_is_cancelled(tmp_path: Path, catalog) -> None:
     with pytest.raises(QueryTimeout):
         store.query("poi", FeatureQuery(filter=slow))
     assert store.query("poi", FeatureQuery(limit=1)).number_matched == n  # connection still fine
+
+
+@pytest.mark.parametrize(
+    "wkt",
+    [
+        "POINT (120.86 32.01)",
+        "POINT (-0.5 1e-9)",
+        "POINT Z (120.86 32.01 5)",
+        "POINT EMPTY",
+        "LINESTRING (120 32, 121 33)",
+        "MULTIPOLYGON (((120 32, 121 32, 121 33, 120 32)))",
+    ],
+)
+def test_one_geometry_encodes_to_the_same_blob_as_the_array_path(wkt: str) -> None:
+    import numpy as np
+    import shapely
+
+    from geoplatform.store import gpkg_format
+
+    geometry = shapely.from_wkt(wkt)
+    blob = gpkg_format.encode_one(geometry)
+    assert blob == gpkg_format.encode(np.asarray([geometry], dtype=object))[0]
+    assert gpkg_format.decode([blob])[0].equals_exact(geometry, 0) or geometry.is_empty
+    assert gpkg_format.encode_one(None) is None
