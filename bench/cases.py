@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import bench_store, prepare_demo, served, served_arguments, wrk
+from common import bench_store, prepare_demo, served_arguments, serving, wrk
 
 from geoplatform.auth import Role
 from geoplatform.auth.registry import PrincipalRegistry
@@ -60,18 +60,29 @@ def main() -> None:
         positions.write_text(
             "".join(f"{r.geometry.x:.7f} {r.geometry.y:.7f}\n" for r in spots), encoding="ascii"
         )
-        with served(env, work / "generated", args.workers) as url:
+        with serving(env, work / "generated", args.workers) as server:
             os.environ["GEOPLATFORM_BENCH_KEY"] = key
             os.environ["GEOPLATFORM_BENCH_POSITIONS"] = str(positions)
-            passes = [(label, *wrk(url, args.duration, SCRIPT)) for label in PASSES]
+            passes = []
+            for label in PASSES:
+                cpu = server.cpu_seconds()
+                rate, p50, p99 = wrk(server.url, args.duration, SCRIPT)
+                cpu_ms = 1000 * (server.cpu_seconds() - cpu) / (rate * args.duration)
+                passes.append((label, rate, p50, p99, cpu_ms))
         with open_store(settings, catalog) as store:
             stored = store.count("city_case") - before
         backend = "PostGIS" if args.postgis_dsn else "GeoPackage"
         print(f"stored: {stored} cases (every acknowledged report is counted in the store)")
-        print("| store | workers | pass | durable reports/s | p50 ms | p99 ms |")
-        print("|---|---|---|---|---|---|")
-        for label, rate, p50, p99 in passes:
-            print(f"| {backend} | {args.workers} | {label} | {rate:.0f} | {p50:.1f} | {p99:.1f} |")
+        print(
+            "| store | workers | pass | durable reports/s | p50 ms | p99 ms "
+            "| server CPU ms/report |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for label, rate, p50, p99, cpu_ms in passes:
+            print(
+                f"| {backend} | {args.workers} | {label} | {rate:.0f} | {p50:.1f} | {p99:.1f} "
+                f"| {cpu_ms:.2f} |"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -94,9 +95,55 @@ def prepare_demo(settings: StoreSettings, env: dict[str, str]) -> LayerCatalog:
     return catalog
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running ``geoplatform serve``: its base URL and process id."""
+
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and its worker processes.
+
+        Reports per second depend on how much of the machine the bench gets (this
+        one's speed varies by a third from minute to minute); the CPU a request
+        costs the server does not, so the benches print both.
+        """
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in _process_tree(self.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # exited meanwhile
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
+
+def _process_tree(root: int) -> list[int]:
+    """``root`` and every process below it (Linux ``/proc``)."""
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                pending += [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
 @contextmanager
 def served(env: dict[str, str], generated: Path, workers: int = 1) -> Iterator[str]:
     """``geoplatform serve`` on a free port until the block ends; yields its base URL."""
+    with serving(env, generated, workers) as server:
+        yield server.url
+
+
+@contextmanager
+def serving(env: dict[str, str], generated: Path, workers: int = 1) -> Iterator[Server]:
+    """``geoplatform serve`` on a free port until the block ends."""
     port = free_port()
     command = [sys.executable, "-m", "geoplatform.cli", "serve", "--port", str(port)]
     server = subprocess.Popen(
@@ -113,7 +160,7 @@ def served(env: dict[str, str], generated: Path, workers: int = 1) -> Iterator[s
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        yield base
+        yield Server(base, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=20)
