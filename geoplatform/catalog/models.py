@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+type _AttributeIndex = tuple[tuple[Attribute, ...], tuple[str, ...], dict[str, Attribute]]
+
 IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 
 
@@ -226,15 +228,24 @@ class LayerDefinition(Frozen):
 
     def attribute(self, name: str) -> Attribute:
         """Return the attribute called ``name`` (KeyError when absent)."""
-        for attribute in self.attributes:
-            if attribute.name == name:
-                return attribute
-        raise KeyError(name)
+        return self._attribute_index()[2][name]
 
     @property
     def attribute_names(self) -> tuple[str, ...]:
         """Names of all attributes, in declaration order."""
-        return tuple(a.name for a in self.attributes)
+        return self._attribute_index()[1]
+
+    def _attribute_index(self) -> _AttributeIndex:
+        """Names and name -> attribute, built once per attribute tuple: every written
+        value looks its type up, and a linear search per value made a 25-attribute
+        insert quadratic. Checked by identity, so a ``model_copy`` with other
+        attributes does not inherit its original's index."""
+        kept: _AttributeIndex | None = self.__dict__.get("_attribute_index_kept")
+        if kept is None or kept[0] is not self.attributes:
+            by_name = {a.name: a for a in self.attributes}
+            kept = (self.attributes, tuple(by_name), by_name)
+            self.__dict__["_attribute_index_kept"] = kept
+        return kept
 
     @property
     def is_public(self) -> bool:

@@ -26,7 +26,7 @@ they derived from exactly those places (the tile cache) instead of whole layers.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -159,12 +159,18 @@ class FeatureEdit:
         values = self._values(layer, properties, complete=True)
         self._check_geometry(layer, geometry)
         stats = self._lock(layer)
-        names = list(values)
-        columns = "".join(f", {quote(n)}" for n in names)
-        marks = "".join(f", {self.mark}" for _ in names)
+        names = tuple(values)
+
+        def insert_sql() -> str:
+            columns = "".join(f", {quote(n)}" for n in names)
+            marks = "".join(f", {self.mark}" for _ in names)
+            return (
+                f"INSERT INTO {self.store._table(layer.id)} (geom{columns}) "
+                f"VALUES ({self.store.geometry_value_sql}{marks}) RETURNING fid"
+            )
+
         row = self.execute(
-            f"INSERT INTO {self.store._table(layer.id)} (geom{columns}) "
-            f"VALUES ({self.store.geometry_value_sql}{marks}) RETURNING fid",
+            self._statement(("insert", layer.id, names), insert_sql),
             (self.store.geometry_value(geometry), *values.values()),
         ).fetchone()
         fid = int(row[0])
@@ -409,48 +415,65 @@ class FeatureEdit:
         _merge(pending, tables.layer.id, tables, delta)  # written once, by finish()
 
     def _write_delta(self, tables: HexTables, delta: _Delta) -> None:
-        m = self.mark
-        eq = self.store.null_safe_equal
-        measures = [quote(name) for name in tables.measures]
-        counters = ["n", *measures]
-        increments = ", ".join(f"{c} = {c} + {m}" for c in counters)
-        group_terms = "".join(f" AND {quote(g)} {eq} {m}" for g in tables.groups)
-        group_columns = "".join(f", {quote(g)}" for g in tables.groups)
-        marks = ", ".join([m] * (3 + len(tables.groups) + len(counters)))
+        sql = self._statement(
+            ("hexbin-delta", tables.layer.id, tuple(tables.groups), tuple(tables.measures)),
+            lambda: _delta_statements(tables, self.mark, self.store.null_safe_equal),
+        )
         for key, amounts in delta.detail.items():
             if not any(amounts):
                 continue
-            changed = self.execute(
-                f"UPDATE {tables.detail} SET {increments} WHERE res = {m} AND cell = {m} "
-                f"AND period = {m}{group_terms}",
-                (*amounts, *key),
-            ).rowcount
+            changed = self.execute(sql.detail_update, (*amounts, *key)).rowcount
             if not changed:
-                self.execute(
-                    f"INSERT INTO {tables.detail} (res, cell, period{group_columns}, "
-                    f"{', '.join(counters)}) VALUES ({marks})",
-                    (*key, *amounts),
-                )
+                self.execute(sql.detail_insert, (*key, *amounts))
             if amounts[0] < 0:
-                self.execute(
-                    f"DELETE FROM {tables.detail} WHERE res = {m} AND cell = {m} AND n <= 0",
-                    key[:2],
-                )
-        total_marks = ", ".join([m] * (2 + len(counters)))
-        excluded = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in counters)
+                self.execute(sql.detail_prune, key[:2])
         for (res, zone), amounts in delta.total.items():
             if not any(amounts):
                 continue
-            self.execute(
-                f"INSERT INTO {tables.total} AS t (res, cell, {', '.join(counters)}) "
-                f"VALUES ({total_marks}) ON CONFLICT (res, cell) DO UPDATE SET {excluded}",
-                (res, zone, *amounts),
-            )
+            self.execute(sql.total_upsert, (res, zone, *amounts))
             if amounts[0] < 0:
-                self.execute(
-                    f"DELETE FROM {tables.total} WHERE res = {m} AND cell = {m} AND n <= 0",
-                    (res, zone),
-                )
+                self.execute(sql.total_prune, (res, zone))
+
+    def _statement[S](self, key: tuple[Any, ...], build: Callable[[], S]) -> S:
+        """SQL text built once per store and statement shape: the identifiers come from
+        the registry and do not change, and rebuilding the text (quoting two dozen
+        names) cost a noticeable part of every single-feature write."""
+        texts: dict[tuple[Any, ...], Any] = self.store.__dict__.setdefault("_statement_texts", {})
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = build()
+        return text
+
+
+@dataclass(frozen=True)
+class _DeltaStatements:
+    """The statements that add one delta row to a layer's hexbin aggregates."""
+
+    detail_update: str
+    detail_insert: str
+    detail_prune: str
+    total_upsert: str
+    total_prune: str
+
+
+def _delta_statements(tables: HexTables, m: str, eq: str) -> _DeltaStatements:
+    counters = ["n", *(quote(name) for name in tables.measures)]
+    increments = ", ".join(f"{c} = {c} + {m}" for c in counters)
+    group_terms = "".join(f" AND {quote(g)} {eq} {m}" for g in tables.groups)
+    group_columns = "".join(f", {quote(g)}" for g in tables.groups)
+    marks = ", ".join([m] * (3 + len(tables.groups) + len(counters)))
+    total_marks = ", ".join([m] * (2 + len(counters)))
+    excluded = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in counters)
+    return _DeltaStatements(
+        detail_update=f"UPDATE {tables.detail} SET {increments} WHERE res = {m} AND cell = {m} "
+        f"AND period = {m}{group_terms}",
+        detail_insert=f"INSERT INTO {tables.detail} (res, cell, period{group_columns}, "
+        f"{', '.join(counters)}) VALUES ({marks})",
+        detail_prune=f"DELETE FROM {tables.detail} WHERE res = {m} AND cell = {m} AND n <= 0",
+        total_upsert=f"INSERT INTO {tables.total} AS t (res, cell, {', '.join(counters)}) "
+        f"VALUES ({total_marks}) ON CONFLICT (res, cell) DO UPDATE SET {excluded}",
+        total_prune=f"DELETE FROM {tables.total} WHERE res = {m} AND cell = {m} AND n <= 0",
+    )
 
 
 def _add(target: dict[Any, list[int]], key: Any, amounts: list[int]) -> None:
