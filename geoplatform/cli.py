@@ -478,13 +478,29 @@ def principal_list() -> None:
 
 
 @principal.command(name="disable")
-@click.argument("principal_id")
-def principal_disable(principal_id: str) -> None:
-    """Revoke a principal's key (every worker refuses it within 10 s)."""
+@click.argument("principal_id", required=False)
+@click.option(
+    "--token-subject",
+    default=None,
+    help="A sign-on user's `sub` claim: refuse every token of that user (any expiry).",
+)
+def principal_disable(principal_id: str | None, token_subject: str | None) -> None:
+    """Revoke a principal's key, or every token of a sign-on subject (an ``oidc-...`` id
+    from the audit log or a case history, or ``--token-subject``); every worker
+    refuses it within the credential cache time (10 s by default)."""
     from geoplatform.app import open_catalog_and_store
     from geoplatform.auth.registry import PrincipalRegistry
+    from geoplatform.auth.tokens import token_subject_id
 
-    _, store = open_catalog_and_store(_settings())
+    settings = _settings()
+    if (principal_id is None) == (token_subject is None):
+        raise click.UsageError("give a principal id or --token-subject, not both")
+    if token_subject is not None:
+        if settings.auth.jwt_issuer is None:
+            raise click.UsageError("no sign-on is configured (GEOPLATFORM_AUTH__JWT_ISSUER)")
+        principal_id = token_subject_id(settings.auth.jwt_issuer, token_subject)
+    assert principal_id is not None
+    _, store = open_catalog_and_store(settings)
     with store:
         PrincipalRegistry(store).disable(principal_id)
     _say(f"principal {principal_id} disabled")

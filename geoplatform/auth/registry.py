@@ -3,6 +3,11 @@
 A verified key is remembered for ``CACHE_SECONDS`` so that a busy client costs
 one dictionary lookup, not one query per request: disabling a key takes effect
 within that time in every worker.
+
+The sign-on's tokens are checked by signature and expiry, which a leaked token
+passes until it expires; so a token's subject (its principal id, ``oidc-...``,
+the one audit rows and case histories name) can be disabled here too, and every
+token of that subject is then refused, within the same time, whatever its expiry.
 """
 
 from __future__ import annotations
@@ -14,7 +19,12 @@ import uuid
 
 from geoplatform.auth.keys import is_well_formed, key_digest, new_key
 from geoplatform.auth.principals import Principal, Role, is_org_code
-from geoplatform.auth.tokens import TokenVerifier, looks_like_jwt
+from geoplatform.auth.tokens import (
+    TOKEN_SUBJECT_PREFIX,
+    TokenVerifier,
+    is_token_subject_id,
+    looks_like_jwt,
+)
 from geoplatform.errors import InvalidParameter, NotFound, Unauthorized
 from geoplatform.settings import AuthSettings
 from geoplatform.store.base import FeatureStore
@@ -38,6 +48,7 @@ class PrincipalRegistry:
         self.tokens = tokens
         """Bearer tokens of the city's identity provider, when one is configured."""
         self._cache: dict[str, tuple[float, Principal]] = {}
+        self._disabled_subjects: tuple[float, frozenset[str]] | None = None
         self._lock = threading.Lock()
 
     def add(
@@ -74,17 +85,34 @@ class PrincipalRegistry:
         return principal, key
 
     def disable(self, principal_id: str) -> None:
-        """Revoke a principal's key (within CACHE_SECONDS everywhere)."""
+        """Revoke a principal's key, or every token of a sign-on subject (``oidc-...``),
+        within CACHE_SECONDS everywhere."""
         with self.store.edit() as edit:
             mark = self.store.placeholder
             changed = edit.execute(
                 f"UPDATE {edit.table('gp_principal')} SET disabled = 1 WHERE id = {mark}",
                 (principal_id,),
             ).rowcount
+            if not changed and is_token_subject_id(principal_id):
+                edit.execute(  # a subject has no key: its row only carries the refusal
+                    f"INSERT INTO {edit.table('gp_principal')} (id, name, roles, org_code, "
+                    f"key_hash, created_at, disabled) VALUES ({', '.join([mark] * 7)})",
+                    (
+                        principal_id,
+                        "sign-on subject",
+                        "",
+                        None,
+                        f"no key: {principal_id}",  # never a key's digest (64 hex digits)
+                        utc_text(dt.datetime.now(dt.UTC)),
+                        1,
+                    ),
+                )
+                changed = 1
         if not changed:
             raise NotFound(f"no principal {principal_id}")
         with self._lock:
             self._cache.clear()
+            self._disabled_subjects = None
 
     def list(self) -> list[tuple[Principal, bool]]:
         """Every principal with its disabled flag."""
@@ -98,7 +126,10 @@ class PrincipalRegistry:
     def authenticate(self, key: str) -> Principal:
         """The principal holding ``key`` (or a valid token), or Unauthorized."""
         if self.tokens is not None and looks_like_jwt(key):
-            return self.tokens.principal(key)
+            principal = self.tokens.principal(key)
+            if principal.id in self._disabled_token_subjects():
+                raise Unauthorized("the credential is not valid")
+            return principal
         if not is_well_formed(key):
             raise Unauthorized("the credential is not valid")
         digest = key_digest(key)
@@ -120,6 +151,23 @@ class PrincipalRegistry:
                 self._cache.clear()
             self._cache[digest] = (now, principal)
         return principal
+
+    def _disabled_token_subjects(self) -> frozenset[str]:
+        """Disabled sign-on subjects, read at most once per CACHE_SECONDS."""
+        now = time.monotonic()
+        with self._lock:
+            kept = self._disabled_subjects
+        if kept is not None and now - kept[0] < self.cache_seconds:
+            return kept[1]
+        rows = self.store.fetch_own(
+            f"SELECT id FROM {self.store.own_table('gp_principal')} "
+            f"WHERE disabled = 1 AND id LIKE {self.store.placeholder}",
+            (f"{TOKEN_SUBJECT_PREFIX}%",),
+        )
+        subjects = frozenset(str(row[0]) for row in rows)
+        with self._lock:
+            self._disabled_subjects = (now, subjects)
+        return subjects
 
 
 def _principal(row: tuple[object, ...]) -> Principal:

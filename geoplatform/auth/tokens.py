@@ -28,6 +28,8 @@ from geoplatform.auth.principals import Principal, Role, is_org_code
 from geoplatform.errors import Unauthorized
 
 ALGORITHMS = ("RS256", "ES256", "PS256", "EdDSA")
+TOKEN_SUBJECT_PREFIX = "oidc-"
+"""Principal ids of sign-on subjects: the prefix and 32 hex digits of their digest."""
 LEEWAY_S = 30
 _MAX_TOKEN = 16_384
 
@@ -91,9 +93,29 @@ class TokenVerifier:
         if {Role.handler, Role.editor} & roles and org_code is None:
             raise Unauthorized(f"the token's roles need a department code in '{self.org_claim}'")
         subject = str(claims["sub"])
-        digest = hashlib.sha256(f"{self.issuer}\n{subject}".encode()).hexdigest()[:32]
         name = str(claims.get("name") or claims.get("preferred_username") or subject)
-        return Principal(id=f"oidc-{digest}", name=name[:200], roles=roles, org_code=org_code)
+        return Principal(
+            id=token_subject_id(self.issuer, subject),
+            name=name[:200],
+            roles=roles,
+            org_code=org_code,
+        )
+
+
+def token_subject_id(issuer: str, subject: str) -> str:
+    """The principal id of a sign-on subject: stable, and naming no personal data."""
+    digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()[:32]
+    return f"{TOKEN_SUBJECT_PREFIX}{digest}"
+
+
+def is_token_subject_id(principal_id: str) -> bool:
+    """True for an id ``token_subject_id`` could have made."""
+    digest = principal_id.removeprefix(TOKEN_SUBJECT_PREFIX)
+    return (
+        principal_id.startswith(TOKEN_SUBJECT_PREFIX)
+        and len(digest) == 32
+        and all(c in "0123456789abcdef" for c in digest)
+    )
 
 
 def _roles(value: object) -> Iterable[Role]:

@@ -108,3 +108,55 @@ def test_a_none_algorithm_token_is_refused(loop: Loop) -> None:
         algorithm="none",
     )  # fmt: skip
     assert _post_case(loop, unsigned).status_code == 401
+
+
+def test_a_disabled_sign_on_subject_is_refused_before_its_tokens_expire(
+    loop: Loop, tmp_path
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.case_loop import server_env
+
+    leaked = loop.sign_on.token(sub="inspector-leaked", roles=["supervisor"])
+    other = loop.sign_on.token(sub="inspector-other", roles=["supervisor"])
+    assert _post_case(loop, leaked).status_code == 201
+    env = server_env(loop.settings, tmp_path) | loop.sign_on.env()
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "geoplatform.cli", "principal", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    disabled = cli("disable", "--token-subject", "inspector-leaked")
+    assert disabled.returncode == 0, disabled.stderr
+    refused = _post_case(loop, leaked)  # the test server keeps no credential in memory
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "Unauthorized"
+    fresh = loop.sign_on.token(sub="inspector-leaked", roles=["supervisor"])
+    assert _post_case(loop, fresh).status_code == 401  # every token of the subject
+    assert _post_case(loop, other).status_code == 201  # and only of that subject
+    listed = cli("list")
+    subject_id = disabled.stderr.split()[1]
+    assert subject_id.startswith("oidc-")
+    assert any(subject_id in line and "disabled" in line for line in listed.stdout.splitlines())
+    # the id as audit rows name it works too; a made-up one is refused
+    other_id = _subject_id_of(loop, other)
+    assert cli("disable", other_id).returncode == 0
+    assert _post_case(loop, other).status_code == 401
+    missing = cli("disable", "oidc-not-a-digest")
+    assert missing.returncode == 2 and "no principal" in missing.stderr
+
+
+def _subject_id_of(loop: Loop, token: str) -> str:
+    answer = _post_case(loop, token)
+    history = loop.client.get(
+        f"/cases/{answer.json()['id']}/history", headers={"Authorization": f"Bearer {token}"}
+    )
+    (first,) = [e for e in history.json()["events"] if e["action"] == "report"]
+    return str(first["actor"])
