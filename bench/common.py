@@ -166,6 +166,13 @@ def serving(env: dict[str, str], generated: Path, workers: int = 1) -> Iterator[
         server.wait(timeout=20)
 
 
+SERIAL = "SET max_parallel_workers_per_gather = 0;\n"
+"""Prefix of a pgbench script: plan serially, as geoplatform's connections do
+(``postgis_parallel_workers``). With 16 clients on 2 cores a parallel plan's worker
+start-up costs more than it saves (a polygon tile: 46 tiles/s with PostgreSQL's
+default, 304 without), so the database's rate is its best, not its default one."""
+
+
 def pgbench(dsn: str, sql: str, duration: int, clients: int = 16) -> float:
     """The database's own rate for one statement: pgbench -c16 -j2 (transactions/s)."""
     with tempfile.TemporaryDirectory(prefix="geoplatform-pgbench-") as folder:

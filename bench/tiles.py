@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from common import bench_store, pgbench, prepare_demo, served, served_arguments, wrk
+from common import SERIAL, bench_store, pgbench, prepare_demo, served, served_arguments, wrk
 
 from geoplatform.store import open_store
 from geoplatform.store.base import FeatureQuery, FeatureStore
@@ -92,7 +92,7 @@ def database_rate(
     sql, params = statement(scenario.layer, tile_request(scenario.address, scenario.layer))
     with psycopg.connect(dsn) as connection:
         literal = psycopg.ClientCursor(connection).mogrify(sql, params)
-    return pgbench(dsn, literal, duration)
+    return pgbench(dsn, SERIAL + literal, duration)
 
 
 def measure(

@@ -34,6 +34,7 @@ def open_store(
             catalog,
             schema=settings.postgis_schema,
             statement_timeout=settings.statement_timeout_s,
+            parallel_workers=settings.postgis_parallel_workers,
             check_version=check_version,
         )
     from geoplatform.store.gpkg import GeoPackageStore

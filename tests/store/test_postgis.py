@@ -48,3 +48,23 @@ def test_schema_version_mismatch_refuses_to_start(postgis_dsn, schema, catalog) 
         connection.execute(f"UPDATE \"{schema}\".gp_meta SET value = '999'")
     with pytest.raises(StoreUnavailable, match="migrate"):
         PostGISStore(postgis_dsn, catalog, schema=schema)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_connections_plan_with_the_configured_parallel_workers(
+    postgis_dsn, schema, catalog, workers: int
+) -> None:
+    from geoplatform.settings import StoreSettings
+    from geoplatform.store import open_store
+
+    with PostGISStore(postgis_dsn, catalog, schema=schema) as owner:
+        owner.ensure_layers(list(catalog))
+    settings = StoreSettings(
+        backend="postgis",
+        postgis_dsn=postgis_dsn,
+        postgis_schema=schema,
+        postgis_parallel_workers=workers,
+    )
+    with open_store(settings, catalog) as store:
+        shown = store.fetch_own("SHOW max_parallel_workers_per_gather", ())
+    assert shown[0][0] == str(workers)
