@@ -6,8 +6,8 @@ sixth of the server's whole work on a report (``bench/cases.py``: 2.9 ms of
 server CPU per report through the router, 2.4-2.6 ms answered here). A route
 whose path is exact and whose handler already takes the bare ``Request`` gains
 nothing from that machinery, so its (method, path) is looked up in a dict here
-first. The same handlers stay registered with the router, so method refusals
-(405 and its ``Allow`` header) and the OpenAPI document do not change; an
+first. The same handlers stay registered with the router, so the answer to
+another method on the same path and the OpenAPI document do not change; an
 unexpected exception still reaches the application's last-resort handler.
 """
 
