@@ -6,6 +6,7 @@ import uuid
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from geoplatform.errors import StoreUnavailable
 from geoplatform.store.postgis import PostGISStore
@@ -68,3 +69,27 @@ def test_connections_plan_with_the_configured_parallel_workers(
     with open_store(settings, catalog) as store:
         shown = store.fetch_own("SHOW max_parallel_workers_per_gather", ())
     assert shown[0][0] == str(workers)
+
+
+def test_a_terminated_pooled_connection_is_replaced_without_an_error(
+    postgis_dsn, schema, catalog
+) -> None:
+    """The pool checks connections without a round trip; a backend killed while its
+    connection sat idle in the pool (a restart, an administrator) must still be
+    noticed on checkout and replaced, not handed to a request that then fails."""
+    dsn = make_conninfo(postgis_dsn, application_name=schema)
+    with PostGISStore(dsn, catalog, schema=schema) as store:
+        store.ensure_layers(list(catalog))
+        store.replace_all("poi", poi_frame())
+        assert store.count("poi") == 5
+        with psycopg.connect(postgis_dsn, autocommit=True) as admin:
+            killed = admin.execute(
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = %s",
+                (schema,),
+            ).fetchall()
+        assert killed and all(done for _, done in killed)
+        for _ in range(3):
+            assert store.count("poi") == 5
+        after = {row[0] for row in store.fetch_own("SELECT pg_backend_pid()", ())}
+        assert not after & {pid for pid, _ in killed}
