@@ -314,6 +314,13 @@ class FeatureStore(abc.ABC):
 
             return await run_in_threadpool(self.item_geojson, layer_id, fid, target)
 
+    async def mvt_tile_async(self, layer_id: str, request: TileRequest) -> bytes:
+        """``mvt_tile`` for the server's event loop: from a worker thread, unless the
+        store has an asynchronous driver (it then overrides this)."""
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(self.mvt_tile, layer_id, request)
+
     @abc.abstractmethod
     def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
         """One feature by id, or None."""

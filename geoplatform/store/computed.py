@@ -197,6 +197,12 @@ class ComputedLayersStore(FeatureStore):
             return super().mvt_tile(layer_id, request)
         return self.base.mvt_tile(layer_id, request)
 
+    async def mvt_tile_async(self, layer_id: str, request: TileRequest) -> bytes:
+        """Stored layers through the base store's own path (its driver may be asynchronous)."""
+        if layer_id in self.computed_ids:
+            return await super().mvt_tile_async(layer_id, request)
+        return await self.base.mvt_tile_async(layer_id, request)
+
     def get(self, layer_id: str, fid: int) -> FeatureRecord | None:
         """A stored feature, or one of a computed collection."""
         if layer_id in self.computed_ids:

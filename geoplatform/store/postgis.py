@@ -84,6 +84,17 @@ def check_pooled_connection(connection: psycopg.Connection[Any]) -> None:
         ConnectionPool.check_connection(connection)
 
 
+async def check_pooled_connection_async(connection: psycopg.AsyncConnection[Any]) -> None:
+    """``check_pooled_connection`` for the asynchronous pool."""
+    from psycopg_pool import AsyncConnectionPool
+
+    if connection.closed or connection.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    if readable:
+        await AsyncConnectionPool.check_connection(connection)
+
+
 class PostGISStore(SqlStore):
     """FeatureStore over one PostgreSQL schema; owns a small connection pool."""
 
@@ -455,15 +466,30 @@ class PostGISStore(SqlStore):
         layer = self.catalog.get(layer_id)
         feature = _feature_json(layer, list(layer.attribute_names), target, True)
         sql = f"SELECT {feature} FROM {self._table(layer.id)} WHERE fid = %s"
+        row = await self._fetch_one_async(sql, [fid])
+        return row[0].encode() if row else None
+
+    async def mvt_tile_async(self, layer_id: str, request: TileRequest) -> bytes:
+        """``mvt_tile`` on the asynchronous driver: the event loop waits for PostGIS
+        without handing the request to a worker thread and back."""
+        sql, params = self.mvt_statement(layer_id, request)
+        row = await self._fetch_one_async(sql, params, binary=True)
+        return bytes(row[0]) if row and row[0] is not None else b""
+
+    async def _fetch_one_async(
+        self, sql: str, params: Sequence[Any], *, binary: bool = False
+    ) -> tuple[Any, ...] | None:
+        """One row from the event loop's pool, with the errors ``_connection`` gives."""
         try:
             async with (await self._async_pool()).connection() as connection:
-                cursor = await connection.execute(sql, [fid], prepare=True)
-                row = await cursor.fetchone()
-        except (PoolTimeout, psycopg.OperationalError) as exc:
-            if isinstance(exc, pg_errors.QueryCanceled):
-                raise QueryTimeout("the query took too long; narrow it down") from exc
+                cursor = await connection.execute(sql, params, prepare=True, binary=binary)
+                return await cursor.fetchone()
+        except PoolTimeout as exc:
+            raise StoreUnavailable("the store is overloaded, try again") from exc
+        except pg_errors.QueryCanceled as exc:
+            raise QueryTimeout("the query took too long; narrow it down") from exc
+        except psycopg.OperationalError as exc:
             raise StoreUnavailable("the store cannot answer now, try again") from exc
-        return row[0].encode() if row else None
 
     async def _async_pool(self) -> Any:
         """This event loop's pool of asynchronous connections (opened once, on first use;
@@ -483,6 +509,7 @@ class PostGISStore(SqlStore):
                     max_size=self._pool_size,
                     timeout=2.0,
                     kwargs={"autocommit": True, "options": self._options, "connect_timeout": 3},
+                    check=check_pooled_connection_async,
                     open=False,
                 )
                 await pool.open(wait=True, timeout=10.0)

@@ -9,8 +9,10 @@ collection has tiles only on the zooms where its resolution is the one to show
 collection. Handlers are synchronous
 (FastAPI runs them in its thread pool, next to the store's blocking reads),
 except the tile's: a cached tile is read on the event loop (two small file
-reads, never a wait on a writer's lock), which doubles the cached rate, and
-only a tile the store must draw goes to the thread pool.
+reads, never a wait on a writer's lock), which doubles the cached rate; a tile
+drawn for the cache goes to the thread pool, and one drawn without a cache
+through the store's asynchronous path (on PostGIS the event loop waits for the
+database without a worker thread; the GeoPackage store draws in the pool).
 
 Tiles carry a strong ETag (the digest of their bytes) and ``Cache-Control:
 no-cache``: clients keep them and revalidate, and an unchanged tile costs a 304.
@@ -147,7 +149,10 @@ class TileEndpoints:
         _only_f(request, "mvt")
         cached = self.cache is not None and layer.id in self.cached
         found = self.cache.peek(layer.id, address) if cached else None
-        if found is None:
+        if found is None and not cached:
+            wanted = tile_request(address, layer.id)
+            found = drawn(await self.store.mvt_tile_async(layer.id, wanted))
+        elif found is None:
             found = await run_in_threadpool(self.build, layer.id, address)
         return _tile_response(request, found)
 

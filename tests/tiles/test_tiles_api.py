@@ -208,3 +208,35 @@ def test_conformance_and_openapi(client: TestClient) -> None:
     assert set(PUBLIC) <= set(collection["schema"]["enum"])
     assert "water_pipe" not in collection["schema"]["enum"]
     assert "city_case_hex8" in collection["schema"]["enum"]
+
+
+@pytest.fixture(scope="module")
+def uncached_client(demo_settings):
+    """The app with the tile cache off: every tile drawn by the store on request
+    (on PostGIS through its asynchronous driver, without a worker thread)."""
+    from geoplatform.app import create_app
+    from geoplatform.settings import TileSettings
+
+    settings = demo_settings.model_copy(
+        update={"tiles": TileSettings(cache=False, cache_dir=demo_settings.tiles.cache_dir)}
+    )
+    with TestClient(create_app(settings), base_url=settings.server.base_url()) as client:
+        yield client
+
+
+@pytest.mark.parametrize("tms_id", MATRIX_SETS)
+def test_tiles_drawn_without_a_cache_are_the_stores_own(
+    uncached_client: TestClient, client: TestClient, demo_store: FeatureStore, tms_id: str
+) -> None:
+    from geoplatform.tiles.grid import TileAddress, tile_request
+
+    first = _first(demo_store, "component")
+    tile = tile_of(tms_id, first.geometry.x, first.geometry.y, 15)
+    drawn = uncached_client.get(_tile_url("component", tms_id, tile))
+    assert drawn.status_code == 200, drawn.text
+    wanted = tile_request(TileAddress(matrix_set(tms_id), tile), "component")
+    assert drawn.content == demo_store.mvt_tile("component", wanted)
+    assert drawn.content == client.get(_tile_url("component", tms_id, tile)).content
+    assert first.fid in {f["id"] for f in decode(drawn.content)["component"]["features"]}
+    empty = tile_of(tms_id, 2.35, 48.85, 12)  # Paris: no Nantong data
+    assert uncached_client.get(_tile_url("component", tms_id, empty)).status_code == 204
