@@ -51,6 +51,8 @@ from geoplatform.web.cache import ResponseCacheMiddleware
 from geoplatform.web.direct import DirectRoutes
 from geoplatform.web.edge import EdgeMiddleware
 from geoplatform.web.errorbody import ErrorBodyMiddleware
+from geoplatform.web.fallback import FallbackMount, own_paths
+from geoplatform.web.head import HeadAsGet
 from geoplatform.web.items import ItemsResponder
 from geoplatform.web.landing import LandingLinksMiddleware
 from geoplatform.web.problems import handle_geoplatform_error, handle_unexpected
@@ -117,20 +119,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     mount_vendor(app)
     base_url = settings.server.base_url()
-    app.include_router(build_dggs_router(hex_service, base_url))
-    app.include_router(build_hex_router(hex_service, base_url))
-    app.include_router(build_indicator_router(store, catalog, base_url))
-    raster_tiles = RasterTileCache(settings.tiles.cache_dir) if settings.tiles.cache else None
-    app.include_router(build_raster_router(catalog, settings.rasters_dir, base_url, raster_tiles))
-    app.include_router(
-        build_tiles_router(
-            reading.catalog,
-            reading,
-            base_url,
-            tile_cache(settings, store),
-            hexbin_tile_windows(hexbin_layers(catalog), store),
-        )
-    )
     registry = PrincipalRegistry(store, settings.auth.cache_seconds, token_verifier(settings.auth))
     cases = CaseService(
         store,
@@ -141,14 +129,31 @@ def create_app(settings: Settings) -> FastAPI:
         base_url=base_url,
     )
     app.state.principals = registry
-    app.include_router(build_case_router(cases, registry))
     cleanup_quarantine(settings.media.media_dir, timedelta(hours=1))
     photos = PhotoService.from_settings(cases, settings.media)
-    app.include_router(build_photo_router(photos, registry))
-    app.include_router(build_feature_router(catalog, FeatureWrites(store, base_url), registry))
-    app.include_router(build_open311_router(cases, registry, base_url, settings.cases.city_code))
-    app.include_router(build_webmap_router(base_url, config["metadata"]["identification"]["title"]))
-    app.mount("/", pygeoapi_app)
+    raster_tiles = RasterTileCache(settings.tiles.cache_dir) if settings.tiles.cache else None
+    own_routers = [
+        build_dggs_router(hex_service, base_url),
+        build_hex_router(hex_service, base_url),
+        build_indicator_router(store, catalog, base_url),
+        build_raster_router(catalog, settings.rasters_dir, base_url, raster_tiles),
+        build_tiles_router(
+            reading.catalog,
+            reading,
+            base_url,
+            tile_cache(settings, store),
+            hexbin_tile_windows(hexbin_layers(catalog), store),
+        ),
+        build_case_router(cases, registry),
+        build_photo_router(photos, registry),
+        build_open311_router(cases, registry, base_url, settings.cases.city_code),
+        build_webmap_router(base_url, config["metadata"]["identification"]["title"]),
+    ]
+    # feature writes share /collections/{id}/items with pygeoapi's reads: not "owned"
+    feature_writes = build_feature_router(catalog, FeatureWrites(store, base_url), registry)
+    for router in [*own_routers, feature_writes]:
+        app.include_router(router)
+    app.router.routes.append(FallbackMount(pygeoapi_app, own_paths(own_routers)))
     app.add_middleware(ErrorBodyMiddleware)
     app.add_middleware(
         LandingLinksMiddleware,
@@ -166,4 +171,5 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.server.response_cache:
         app.add_middleware(ResponseCacheMiddleware, store_version=store.store_version)
     app.add_middleware(DirectRoutes, routes=case_direct_routes(cases, registry))
+    app.add_middleware(HeadAsGet)
     return app
