@@ -43,8 +43,8 @@ def day_weights() -> np.ndarray:
     """Relative report volume of each of the 365 days."""
     days = START + np.arange(DAYS)
     index = pd.DatetimeIndex(days)
-    weights = 1.0 + 0.12 * np.sin(2.0 * np.pi * (index.dayofyear.to_numpy() - 105) / 365.25)
-    weights *= np.where(index.dayofweek.to_numpy() >= 5, 0.55, 1.0)
+    weights = 1.0 + 0.12 * np.sin(2.0 * np.pi * (index.day_of_year.to_numpy() - 105) / 365.25)
+    weights *= np.where(index.day_of_week.to_numpy() >= 5, 0.55, 1.0)
     for first, last, factor in HOLIDAYS:
         weights[(days >= np.datetime64(first)) & (days <= np.datetime64(last))] *= factor
     return weights
