@@ -47,6 +47,7 @@ from geoplatform.settings import Settings
 from geoplatform.store import FeatureStore, open_store
 from geoplatform.tiles.cache import tile_cache
 from geoplatform.tiles.router import build_router as build_tiles_router
+from geoplatform.tiles.router import direct_tile_routes
 from geoplatform.web.cache import ResponseCacheMiddleware
 from geoplatform.web.direct import DirectRoutes
 from geoplatform.web.edge import EdgeMiddleware
@@ -132,18 +133,19 @@ def create_app(settings: Settings) -> FastAPI:
     cleanup_quarantine(settings.media.media_dir, timedelta(hours=1))
     photos = PhotoService.from_settings(cases, settings.media)
     raster_tiles = RasterTileCache(settings.tiles.cache_dir) if settings.tiles.cache else None
+    tiles_router = build_tiles_router(
+        reading.catalog,
+        reading,
+        base_url,
+        tile_cache(settings, store),
+        hexbin_tile_windows(hexbin_layers(catalog), store),
+    )
     own_routers = [
         build_dggs_router(hex_service, base_url),
         build_hex_router(hex_service, base_url),
         build_indicator_router(store, catalog, base_url),
         build_raster_router(catalog, settings.rasters_dir, base_url, raster_tiles),
-        build_tiles_router(
-            reading.catalog,
-            reading,
-            base_url,
-            tile_cache(settings, store),
-            hexbin_tile_windows(hexbin_layers(catalog), store),
-        ),
+        tiles_router,
         build_case_router(cases, registry),
         build_photo_router(photos, registry),
         build_open311_router(cases, registry, base_url, settings.cases.city_code),
@@ -170,6 +172,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(EdgeMiddleware, catalog=reading.catalog, items=items)
     if settings.server.response_cache:
         app.add_middleware(ResponseCacheMiddleware, store_version=store.store_version)
-    app.add_middleware(DirectRoutes, routes=case_direct_routes(cases, registry))
+    app.add_middleware(
+        DirectRoutes,
+        routes=case_direct_routes(cases, registry),
+        templated=direct_tile_routes(tiles_router),
+    )
     app.add_middleware(HeadAsGet)
     return app

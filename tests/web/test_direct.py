@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import pytest
+from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.testclient import TestClient
@@ -61,3 +62,41 @@ def test_errors_keep_the_platform_format() -> None:
     assert broken.status_code == 500
     assert "secret detail" not in broken.text
     assert broken.json()["code"] == "NoApplicableCode"
+
+
+def _templated_app() -> FastAPI:
+    app = FastAPI()
+    router = APIRouter()
+
+    async def shown(request: Request) -> Response:
+        params = request.path_params
+        return Response(f"direct {params['kind']}/{params['n']}".encode())
+
+    router.add_api_route("/things/{kind}/{n}", shown, methods=["GET"], name="shown")
+
+    @router.post("/things/{kind}/{n}")
+    async def posted(kind: str, n: str) -> Response:
+        return Response(f"routed {kind}/{n}".encode())
+
+    app.include_router(router)
+    templated = [r for r in router.routes if getattr(r, "name", None) == "shown"]
+    app.add_middleware(DirectRoutes, routes={}, templated=templated)
+    return app
+
+
+def test_templated_routes_are_matched_with_their_path_parameters() -> None:
+    client = TestClient(_templated_app())
+    assert client.get("/things/a/7?x=1").content == b"direct a/7"
+    assert client.post("/things/a/7").content == b"routed a/7"  # other method: routed
+    assert client.get("/things/a").status_code == 404  # not the template: routed
+
+
+def test_a_templated_handler_must_take_only_the_request() -> None:
+    router = APIRouter()
+
+    async def typed(request: Request, n: int) -> Response:
+        return Response(b"")
+
+    router.add_api_route("/things/{n}", typed, methods=["GET"])
+    with pytest.raises(ValueError, match="only the request"):
+        DirectRoutes(FastAPI(), routes={}, templated=list(router.routes))
